@@ -1,0 +1,615 @@
+package dynamo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+// API is the part of the DynamoDB client the store uses.
+type API interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// Store keeps tickets in one DynamoDB table.
+type Store struct {
+	db    API
+	table string
+	// SourceTTL is how long a source claim is kept (a year by default):
+	// longer than any provider redelivers.
+	SourceTTL time.Duration
+	// Now is the clock for TTLs and rate windows (time.Now when nil).
+	Now func() time.Time
+}
+
+var _ intake.Store = (*Store)(nil)
+
+// New returns a store over table.
+func New(db API, table string) *Store {
+	return &Store{db: db, table: table, SourceTTL: 365 * 24 * time.Hour}
+}
+
+// Table returns the table's name.
+func (s *Store) Table() string { return s.table }
+
+func (s *Store) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Key prefixes.
+const (
+	pTicket     = "TICKET#"
+	pSource     = "SOURCE#"
+	pRef        = "REF#"
+	pSent       = "SENT#"
+	pRate       = "RATE#"
+	pContact    = "CONTACT#"
+	pDay        = "DAY#"
+	pDue        = "DUE#"
+	pQuarantine = "QUARANTINE#"
+	skTicket    = "TICKET"
+	skMsg       = "MSG#"
+	skEvent     = "EVENT#"
+	skLink      = "LINK#"
+	skDue       = "DUE#"
+	skClaim     = "CLAIM"
+)
+
+var jsonTags = func(o *attributevalue.EncoderOptions) { o.TagKey = "json" }
+var jsonTagsDecode = func(o *attributevalue.DecoderOptions) { o.TagKey = "json" }
+
+type item = map[string]types.AttributeValue
+
+func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+func n(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+
+func keyOf(pk, sk string) item { return item{attrPK: s(pk), attrSK: s(sk)} }
+
+func ticketPK(id ticket.ID) string { return pTicket + string(id) }
+
+// ContactKey is the contact index's key for a phone or email. It is a hash,
+// so no phone number or address appears in a key.
+func ContactKey(kind, value string) string {
+	sum := sha256.Sum256([]byte(kind + ":" + value))
+	return pContact + kind + "#" + hex.EncodeToString(sum[:16])
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+// dueBucket is the DueIndex partition for an instant: one per UTC hour.
+func dueBucket(t time.Time) string { return pDue + t.UTC().Format("2006-01-02T15") }
+
+// marshalTicket encodes the ticket without its messages and history.
+func marshalTicket(t *ticket.Ticket) (item, error) {
+	head := *t
+	head.Messages, head.History = nil, nil
+	av, err := attributevalue.MarshalMapWithOptions(head, jsonTags)
+	if err != nil {
+		return nil, fmt.Errorf("encode ticket %s: %w", t.ID, err)
+	}
+	return av, nil
+}
+
+// Apply writes c atomically in one TransactWriteItems call: the ticket,
+// its new messages and events (each carrying a snapshot of the ticket for
+// the notifier), its contact links and due entries, the source claim and
+// the rate counters.
+func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
+	t := c.Ticket
+	head, err := marshalTicket(t)
+	if err != nil {
+		return err
+	}
+	now := st.now()
+	var ops []types.TransactWriteItem
+	type role struct {
+		kind  string
+		limit ticket.RateLimit
+	}
+	var roles []role
+	add := func(r role, op types.TransactWriteItem) {
+		ops = append(ops, op)
+		roles = append(roles, r)
+	}
+
+	// The ticket itself: new, or still at the version it was read at.
+	ticketItem := keyOf(ticketPK(t.ID), skTicket)
+	for k, v := range head {
+		ticketItem[k] = v
+	}
+	ticketItem[attrLPK] = s(pDay + t.CreatedAt.UTC().Format(time.DateOnly))
+	ticketItem[attrLSK] = s(string(t.ID))
+	put := &types.Put{TableName: &st.table, Item: ticketItem}
+	if c.Create {
+		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
+	} else {
+		put.ConditionExpression = aws.String("version = :prev")
+		put.ExpressionAttributeValues = item{":prev": n(int64(c.PrevVersion))}
+	}
+	add(role{kind: "ticket"}, types.TransactWriteItem{Put: put})
+
+	if c.Create {
+		add(role{kind: "ref"}, types.TransactWriteItem{Put: &types.Put{
+			TableName: &st.table,
+			Item: merge(keyOf(pRef+string(t.Ref), skClaim), item{
+				"ticketId": s(string(t.ID)),
+			}),
+			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		}})
+	}
+
+	firstMsg := ""
+	for _, m := range c.Messages {
+		av, err := attributevalue.MarshalMapWithOptions(m, jsonTags)
+		if err != nil {
+			return fmt.Errorf("encode message %s: %w", m.ID, err)
+		}
+		if firstMsg == "" {
+			firstMsg = m.ID
+		}
+		add(role{kind: "message"}, types.TransactWriteItem{Put: &types.Put{
+			TableName: &st.table,
+			Item:      merge(keyOf(ticketPK(t.ID), skMsg+stamp(m.At)+"#"+m.ID), av, item{"ticketId": s(string(t.ID))}),
+		}})
+		if m.Direction == ticket.Outbound && m.SourceID != "" {
+			// Replies quote the provider's ID of what we sent; this finds
+			// the ticket from it.
+			add(role{kind: "sent"}, types.TransactWriteItem{Put: &types.Put{
+				TableName: &st.table,
+				Item: merge(keyOf(pSent+string(m.Channel)+"#"+m.SourceID, skClaim), item{
+					"ticketId": s(string(t.ID)), "messageId": s(m.ID), "at": s(stamp(m.At)),
+				}),
+			}})
+		}
+	}
+	for _, e := range c.Events {
+		av, err := attributevalue.MarshalMapWithOptions(e, jsonTags)
+		if err != nil {
+			return fmt.Errorf("encode event %s: %w", e.ID, err)
+		}
+		add(role{kind: "event"}, types.TransactWriteItem{Put: &types.Put{
+			TableName:           &st.table,
+			Item:                merge(keyOf(ticketPK(t.ID), skEvent+stamp(e.At)+"#"+e.ID), av, item{"ticket": &types.AttributeValueMemberM{Value: head}}),
+			ConditionExpression: aws.String("attribute_not_exists(PK)"), // history is never rewritten
+		}})
+	}
+	for _, op := range st.links(t, head) {
+		add(role{kind: "link"}, op)
+	}
+	for _, op := range st.dues(t) {
+		add(role{kind: "due"}, op)
+	}
+	if c.Source != nil {
+		add(role{kind: "source"}, types.TransactWriteItem{Put: &types.Put{
+			TableName: &st.table,
+			Item: merge(keyOf(pSource+string(c.Source.Channel)+"#"+c.Source.ID, skClaim), item{
+				"ticketId":  s(string(t.ID)),
+				"messageId": s(firstMsg),
+				attrTTL:     n(now.Add(st.SourceTTL).Unix()),
+			}),
+			ConditionExpression:                 aws.String("attribute_not_exists(PK)"),
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}})
+	}
+	for _, l := range c.Limits {
+		window := now.Truncate(l.Window)
+		add(role{kind: "limit", limit: l}, types.TransactWriteItem{Update: &types.Update{
+			TableName:           &st.table,
+			Key:                 keyOf(pRate+l.Key+"#"+strconv.FormatInt(window.Unix(), 10), skClaim),
+			UpdateExpression:    aws.String("ADD hits :one SET #ttl = :ttl"),
+			ConditionExpression: aws.String("attribute_not_exists(hits) OR hits < :max"),
+			ExpressionAttributeNames: map[string]string{
+				"#ttl": attrTTL,
+			},
+			ExpressionAttributeValues: item{
+				":one": n(1), ":max": n(int64(l.Max)),
+				":ttl": n(window.Add(2 * l.Window).Unix()),
+			},
+		}})
+	}
+
+	in := &dynamodb.TransactWriteItemsInput{
+		TransactItems: ops,
+		// The SDK retries a call whose answer was lost with the same input;
+		// the token, fresh for every Apply, makes such a retry a no-op
+		// instead of a false duplicate.
+		ClientRequestToken: aws.String(string(ticket.NewID(now))),
+	}
+	for attempt := 0; ; attempt++ {
+		_, err := st.db.TransactWriteItems(ctx, in)
+		if err == nil {
+			return nil
+		}
+		var canceled *types.TransactionCanceledException
+		if !errors.As(err, &canceled) {
+			return fmt.Errorf("write ticket %s: %w", t.Ref, err)
+		}
+		conflict := false
+		for i, r := range canceled.CancellationReasons {
+			code := aws.ToString(r.Code)
+			if i >= len(roles) || code == "None" || code == "" {
+				continue
+			}
+			if code == "TransactionConflict" {
+				conflict = true
+				continue
+			}
+			if code != "ConditionalCheckFailed" {
+				continue
+			}
+			switch roles[i].kind {
+			case "source":
+				return st.duplicate(ctx, *c.Source, r.Item)
+			case "limit":
+				l := roles[i].limit
+				return &ticket.LimitError{Key: l.Key, RetryAfter: now.Truncate(l.Window).Add(l.Window).Sub(now)}
+			case "ref":
+				return ticket.ErrRefTaken
+			case "ticket":
+				if c.Create {
+					return fmt.Errorf("write ticket %s: id %s already used", t.Ref, t.ID)
+				}
+				return ticket.ErrConflict
+			default:
+				return fmt.Errorf("write ticket %s: %s item already exists", t.Ref, roles[i].kind)
+			}
+		}
+		if !conflict || attempt >= 10 {
+			return fmt.Errorf("write ticket %s: %w", t.Ref, err)
+		}
+		// Another transaction holds one of our items (a concurrent duplicate
+		// delivery, say): wait a little and try again; the winner's claim
+		// then shows up as a condition failure.
+		if err := sleep(ctx, time.Duration(5+rand.IntN(20*(attempt+1)))*time.Millisecond); err != nil {
+			return err
+		}
+		in.ClientRequestToken = aws.String(string(ticket.NewID(now)))
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-tm.C:
+		return nil
+	}
+}
+
+func merge(items ...item) item {
+	out := item{}
+	for _, it := range items {
+		for k, v := range it {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// duplicate turns a failed source claim into a *DuplicateError naming the
+// ticket the source made first.
+func (st *Store) duplicate(ctx context.Context, src ticket.Source, old item) error {
+	if old == nil {
+		out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
+			TableName: &st.table, ConsistentRead: aws.Bool(true),
+			Key: keyOf(pSource+string(src.Channel)+"#"+src.ID, skClaim),
+		})
+		if err != nil {
+			return fmt.Errorf("read source claim %s: %w", src, err)
+		}
+		old = out.Item
+	}
+	var claim struct {
+		TicketID  string `dynamodbav:"ticketId"`
+		MessageID string `dynamodbav:"messageId"`
+	}
+	if err := attributevalue.UnmarshalMap(old, &claim); err != nil || claim.TicketID == "" {
+		return fmt.Errorf("read source claim %s: no ticket in it", src)
+	}
+	return &ticket.DuplicateError{Source: src, TicketID: ticket.ID(claim.TicketID), MessageID: claim.MessageID}
+}
+
+// links keeps one item per contact detail of the ticket. While the ticket
+// is open the item sits in ContactIndex under the hashed contact, sorted
+// by last update, so OpenForContact is one query.
+func (st *Store) links(t *ticket.Ticket, head item) []types.TransactWriteItem {
+	var ops []types.TransactWriteItem
+	for _, l := range []struct{ kind, value string }{{"phone", t.Contact.Phone}, {"email", t.Contact.Email}} {
+		if l.value == "" {
+			continue
+		}
+		it := merge(keyOf(ticketPK(t.ID), skLink+l.kind), item{"ticket": &types.AttributeValueMemberM{Value: head}})
+		if t.Status.Open() {
+			it[attrCPK] = s(ContactKey(l.kind, l.value))
+			it[attrCSK] = s(stamp(t.UpdatedAt) + "#" + string(t.ID))
+		}
+		ops = append(ops, types.TransactWriteItem{Put: &types.Put{TableName: &st.table, Item: it}})
+	}
+	return ops
+}
+
+// Due kinds kept in DueIndex.
+const (
+	DueAck      = "ack"
+	DueResolve  = "resolve"
+	DueCallback = "callback"
+)
+
+// dues writes the ticket's due entries as its state now implies, and
+// removes the ones that no longer apply.
+func (st *Store) dues(t *ticket.Ticket) []types.TransactWriteItem {
+	type due struct {
+		kind string
+		at   time.Time
+		on   bool
+	}
+	unacked := t.Status == ticket.New || t.Status == ticket.Reopened
+	list := []due{
+		{DueAck, t.AckBy, unacked && !t.AckBy.IsZero()},
+		{DueResolve, t.ResolveBy, t.Status.Open() && !t.ResolveBy.IsZero()},
+	}
+	if t.Callback != nil {
+		list = append(list, due{DueCallback, t.Callback.Start, t.Status.Open()})
+	} else {
+		list = append(list, due{DueCallback, time.Time{}, false})
+	}
+	var ops []types.TransactWriteItem
+	for _, d := range list {
+		key := keyOf(ticketPK(t.ID), skDue+d.kind)
+		if !d.on {
+			ops = append(ops, types.TransactWriteItem{Delete: &types.Delete{TableName: &st.table, Key: key}})
+			continue
+		}
+		ops = append(ops, types.TransactWriteItem{Put: &types.Put{TableName: &st.table, Item: merge(key, item{
+			attrDPK:    s(dueBucket(d.at)),
+			attrDSK:    s(stamp(d.at) + "#" + string(t.ID) + "#" + d.kind),
+			"due":      s(d.kind),
+			"at":       s(stamp(d.at)),
+			"ticketId": s(string(t.ID)),
+			"ref":      s(string(t.Ref)),
+			"kind":     s(string(t.Kind)),
+			"priority": n(int64(t.Priority)),
+			"owner":    s(t.Owner),
+		})}})
+	}
+	return ops
+}
+
+// Ticket returns the ticket without messages and history.
+func (st *Store) Ticket(ctx context.Context, id ticket.ID) (*ticket.Ticket, error) {
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &st.table, Key: keyOf(ticketPK(id), skTicket), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get ticket %s: %w", id, err)
+	}
+	if out.Item == nil {
+		return nil, fmt.Errorf("get ticket %s: %w", id, ticket.ErrNotFound)
+	}
+	return decodeTicket(out.Item)
+}
+
+func decodeTicket(it item) (*ticket.Ticket, error) {
+	var t ticket.Ticket
+	if err := attributevalue.UnmarshalMapWithOptions(it, &t, jsonTagsDecode); err != nil {
+		return nil, fmt.Errorf("decode ticket: %w", err)
+	}
+	return &t, nil
+}
+
+// View returns the ticket with its messages and history, oldest first.
+func (st *Store) View(ctx context.Context, id ticket.ID) (*ticket.Ticket, error) {
+	var t *ticket.Ticket
+	var msgs []ticket.Message
+	var events []ticket.Event
+	p := dynamodb.NewQueryPaginator(st.db, &dynamodb.QueryInput{
+		TableName:                 &st.table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: item{":pk": s(ticketPK(id))},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read ticket %s: %w", id, err)
+		}
+		for _, it := range page.Items {
+			sk := it[attrSK].(*types.AttributeValueMemberS).Value
+			switch {
+			case sk == skTicket:
+				if t, err = decodeTicket(it); err != nil {
+					return nil, err
+				}
+			case strings.HasPrefix(sk, skMsg):
+				var m ticket.Message
+				if err := attributevalue.UnmarshalMapWithOptions(it, &m, jsonTagsDecode); err != nil {
+					return nil, fmt.Errorf("decode message of %s: %w", id, err)
+				}
+				msgs = append(msgs, m)
+			case strings.HasPrefix(sk, skEvent):
+				var e ticket.Event
+				if err := attributevalue.UnmarshalMapWithOptions(it, &e, jsonTagsDecode); err != nil {
+					return nil, fmt.Errorf("decode event of %s: %w", id, err)
+				}
+				events = append(events, e)
+			}
+		}
+	}
+	if t == nil {
+		return nil, fmt.Errorf("read ticket %s: %w", id, ticket.ErrNotFound)
+	}
+	t.Messages, t.History = msgs, events
+	return t, nil
+}
+
+// ByRef returns the ID of the ticket with reference ref.
+func (st *Store) ByRef(ctx context.Context, ref ticket.Ref) (ticket.ID, error) {
+	return st.claim(ctx, pRef+string(ref), "reference "+string(ref))
+}
+
+// BySent returns the ticket a message Frontdesk sent belongs to, by the
+// provider's message ID (an SNS message ID, an email Message-ID).
+func (st *Store) BySent(ctx context.Context, ch ticket.Channel, providerID string) (ticket.ID, error) {
+	return st.claim(ctx, pSent+string(ch)+"#"+providerID, "sent message")
+}
+
+// BySource returns the ticket an inbound source went to.
+func (st *Store) BySource(ctx context.Context, src ticket.Source) (ticket.ID, error) {
+	return st.claim(ctx, pSource+string(src.Channel)+"#"+src.ID, "source "+src.String())
+}
+
+func (st *Store) claim(ctx context.Context, pk, what string) (ticket.ID, error) {
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: keyOf(pk, skClaim)})
+	if err != nil {
+		return "", fmt.Errorf("look up %s: %w", what, err)
+	}
+	v, ok := out.Item["ticketId"].(*types.AttributeValueMemberS)
+	if !ok {
+		return "", fmt.Errorf("look up %s: %w", what, ticket.ErrNotFound)
+	}
+	return ticket.ID(v.Value), nil
+}
+
+// OpenForContact returns the contact's open ticket updated most recently
+// at or after since: one ContactIndex query per contact detail.
+func (st *Store) OpenForContact(ctx context.Context, c ticket.Contact, since time.Time) (*ticket.Ticket, error) {
+	var best *ticket.Ticket
+	for _, l := range []struct{ kind, value string }{{"phone", c.Phone}, {"email", c.Email}} {
+		if l.value == "" {
+			continue
+		}
+		out, err := st.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:              &st.table,
+			IndexName:              aws.String(ContactIndex),
+			KeyConditionExpression: aws.String("CPK = :c AND CSK >= :since"),
+			ExpressionAttributeValues: item{
+				":c": s(ContactKey(l.kind, l.value)), ":since": s(stamp(since)),
+			},
+			ScanIndexForward: aws.Bool(false),
+			Limit:            aws.Int32(1),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("find open ticket by %s: %w", l.kind, err)
+		}
+		if len(out.Items) == 0 {
+			continue
+		}
+		snap, ok := out.Items[0]["ticket"].(*types.AttributeValueMemberM)
+		if !ok {
+			continue
+		}
+		t, err := decodeTicket(snap.Value)
+		if err != nil {
+			return nil, err
+		}
+		if best == nil || t.UpdatedAt.After(best.UpdatedAt) {
+			best = t
+		}
+	}
+	if best == nil {
+		return nil, ticket.ErrNotFound
+	}
+	return best, nil
+}
+
+// Recent returns up to limit tickets, newest first, looking back at most
+// days days.
+func (st *Store) Recent(ctx context.Context, limit, days int) ([]ticket.Ticket, error) {
+	var out []ticket.Ticket
+	day := st.now().UTC()
+	for i := 0; i < days && len(out) < limit; i++ {
+		p := dynamodb.NewQueryPaginator(st.db, &dynamodb.QueryInput{
+			TableName:                 &st.table,
+			IndexName:                 aws.String(ListIndex),
+			KeyConditionExpression:    aws.String("LPK = :d"),
+			ExpressionAttributeValues: item{":d": s(pDay + day.AddDate(0, 0, -i).Format(time.DateOnly))},
+			ScanIndexForward:          aws.Bool(false),
+			Limit:                     aws.Int32(int32(min(limit, 100))),
+		})
+		for p.HasMorePages() && len(out) < limit {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("list tickets: %w", err)
+			}
+			for _, it := range page.Items {
+				t, err := decodeTicket(it)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, *t)
+				if len(out) == limit {
+					break
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Due is one entry of the due index: something about a ticket falls due.
+type Due struct {
+	Kind     string          `dynamodbav:"due"`
+	At       time.Time       `dynamodbav:"at"`
+	TicketID ticket.ID       `dynamodbav:"ticketId"`
+	Ref      ticket.Ref      `dynamodbav:"ref"`
+	Type     ticket.Kind     `dynamodbav:"kind"`
+	Priority ticket.Priority `dynamodbav:"priority"`
+	Owner    string          `dynamodbav:"owner"`
+}
+
+// DueBetween returns what falls due in [from, to), in time order, reading
+// only the hourly buckets of the range: never a scan.
+func (st *Store) DueBetween(ctx context.Context, from, to time.Time) ([]Due, error) {
+	var out []Due
+	for b := from.UTC().Truncate(time.Hour); b.Before(to); b = b.Add(time.Hour) {
+		p := dynamodb.NewQueryPaginator(st.db, &dynamodb.QueryInput{
+			TableName:              &st.table,
+			IndexName:              aws.String(DueIndex),
+			KeyConditionExpression: aws.String("DPK = :b AND DSK BETWEEN :from AND :to"),
+			ExpressionAttributeValues: item{
+				":b": s(dueBucket(b)), ":from": s(stamp(from)),
+				// "#" sorts before digits, so the upper bound is exclusive.
+				":to": s(stamp(to)),
+			},
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("read due index %s: %w", dueBucket(b), err)
+			}
+			for _, it := range page.Items {
+				var d Due
+				if err := attributevalue.UnmarshalMap(it, &d); err != nil {
+					return nil, fmt.Errorf("decode due entry: %w", err)
+				}
+				out = append(out, d)
+			}
+		}
+	}
+	return out, nil
+}

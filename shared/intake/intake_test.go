@@ -1,0 +1,206 @@
+package intake_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/frontdesk/frontdesk/local/testenv"
+	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+var shanghai, _ = time.LoadLocation("Asia/Shanghai")
+
+func service(tb testing.TB, now time.Time) (*intake.Service, interface {
+	intake.Store
+	View(context.Context, ticket.ID) (*ticket.Ticket, error)
+}) {
+	tb.Helper()
+	store, _ := testenv.Table(tb)
+	store.Now = func() time.Time { return now }
+	return &intake.Service{Store: store, Rules: ticket.MustDefaultRules(shanghai), Region: "CN", Now: func() time.Time { return now }}, store
+}
+
+// Monday 2026-11-23 10:00 in Shanghai.
+var monday10 = time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)
+
+func webInbound(key string) intake.Inbound {
+	return intake.Inbound{
+		Source:  ticket.Source{Channel: ticket.Web, ID: key},
+		Contact: ticket.Contact{Name: "李雷", Phone: "138 0013 8000"},
+		Body:    "楼道里有很重的煤气味",
+	}
+}
+
+func TestReceiveCreatesTicket(t *testing.T) {
+	svc, store := service(t, monday10)
+	ctx := context.Background()
+	r, err := svc.Receive(ctx, webInbound("k1"))
+	if err != nil {
+		t.Fatalf("Receive: %v", err)
+	}
+	if !r.Created || r.Duplicate {
+		t.Fatalf("Receive = created %v duplicate %v, want a new ticket", r.Created, r.Duplicate)
+	}
+	got, err := store.View(ctx, r.Ticket.ID)
+	if err != nil {
+		t.Fatalf("View: %v", err)
+	}
+	if got.Kind != ticket.Emergency || got.Priority != ticket.P1 || got.Owner != "emergency-desk" {
+		t.Errorf("ticket = %s %s %s, want emergency P1 emergency-desk", got.Kind, got.Priority, got.Owner)
+	}
+	if got.Contact.Phone != "+8613800138000" {
+		t.Errorf("phone = %q, want E.164", got.Contact.Phone)
+	}
+	if want := monday10.Add(15 * time.Minute).UTC(); !got.AckBy.Equal(want) {
+		t.Errorf("ackBy = %v, want %v", got.AckBy, want)
+	}
+	if len(got.Messages) != 1 || got.Messages[0].Body != "楼道里有很重的煤气味" {
+		t.Errorf("messages = %+v, want the one body", got.Messages)
+	}
+	if len(got.History) != 1 || got.History[0].Type != ticket.EventCreated {
+		t.Errorf("history = %+v, want one created event", got.History)
+	}
+}
+
+func TestReceiveSameSourceTwice(t *testing.T) {
+	svc, _ := service(t, monday10)
+	ctx := context.Background()
+	first, err := svc.Receive(ctx, webInbound("same"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := svc.Receive(ctx, webInbound("same"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !second.Duplicate || second.Ticket.ID != first.Ticket.ID || second.Ticket.Ref != first.Ticket.Ref {
+		t.Fatalf("second = %+v, want a duplicate of %s", second, first.Ticket.Ref)
+	}
+}
+
+func TestReceiveConcurrentSameSource(t *testing.T) {
+	svc, store := service(t, monday10)
+	ctx := context.Background()
+	const n = 50
+	var wg sync.WaitGroup
+	refs := make([]ticket.Ref, n)
+	created := make([]bool, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := svc.Receive(ctx, webInbound("burst"))
+			errs[i] = err
+			if err == nil {
+				refs[i], created[i] = r.Ticket.Ref, r.Created
+			}
+		}()
+	}
+	wg.Wait()
+	nCreated := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("Receive %d: %v", i, errs[i])
+		}
+		if refs[i] != refs[0] {
+			t.Fatalf("Receive %d got %s, others %s: two tickets for one source", i, refs[i], refs[0])
+		}
+		if created[i] {
+			nCreated++
+		}
+	}
+	if nCreated != 1 {
+		t.Fatalf("%d receipts say created, want exactly 1", nCreated)
+	}
+	list, err := store.(interface {
+		Recent(context.Context, int, int) ([]ticket.Ticket, error)
+	}).Recent(ctx, 100, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 {
+		t.Fatalf("table holds %d tickets, want 1", len(list))
+	}
+}
+
+func TestReceiveThreadsByContact(t *testing.T) {
+	svc, store := service(t, monday10)
+	ctx := context.Background()
+	in := intake.Inbound{Source: ticket.Source{Channel: ticket.SMS, ID: "m1"}, Contact: ticket.Contact{Phone: "+8613800138000"}, Body: "账单不对", ThreadWindow: 7 * 24 * time.Hour}
+	first, err := svc.Receive(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Source.ID, in.Body = "m2", "还有，上个月也多扣了"
+	second, err := svc.Receive(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Created || second.Ticket.ID != first.Ticket.ID {
+		t.Fatalf("second message made %s (created %v), want it on %s", second.Ticket.Ref, second.Created, first.Ticket.Ref)
+	}
+	v, err := store.View(ctx, first.Ticket.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Messages) != 2 || v.Version != 2 {
+		t.Fatalf("ticket has %d messages at version %d, want 2 at 2", len(v.Messages), v.Version)
+	}
+	// Concurrent messages to one ticket all land: optimistic writes retry.
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in := in
+			in.Source.ID = fmt.Sprintf("c%d", i)
+			if _, err := svc.Receive(ctx, in); err != nil {
+				t.Errorf("Receive c%d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if v, err = store.View(ctx, first.Ticket.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Messages) != 12 {
+		t.Fatalf("ticket has %d messages, want 12", len(v.Messages))
+	}
+}
+
+func TestReceiveRateLimit(t *testing.T) {
+	svc, _ := service(t, monday10)
+	ctx := context.Background()
+	limit := []ticket.RateLimit{{Key: "ip#203.0.113.9", Max: 2, Window: time.Minute}}
+	for i := range 3 {
+		in := webInbound(fmt.Sprintf("r%d", i))
+		in.Limits = limit
+		_, err := svc.Receive(ctx, in)
+		var le *ticket.LimitError
+		switch {
+		case i < 2 && err != nil:
+			t.Fatalf("Receive %d: %v", i, err)
+		case i == 2 && !errors.As(err, &le):
+			t.Fatalf("Receive %d = %v, want a *LimitError", i, err)
+		case i == 2 && (le.RetryAfter <= 0 || le.RetryAfter > time.Minute):
+			t.Fatalf("RetryAfter = %v, want within the minute", le.RetryAfter)
+		}
+	}
+}
+
+func TestReceiveInvalidContact(t *testing.T) {
+	svc, _ := service(t, monday10)
+	in := webInbound("bad")
+	in.Contact = ticket.Contact{Phone: "12", Email: "not-an-address"}
+	_, err := svc.Receive(context.Background(), in)
+	var verr ticket.ValidationError
+	if !errors.As(err, &verr) || !verr.Has("phone") || !verr.Has("email") {
+		t.Fatalf("Receive = %v, want phone and email errors", err)
+	}
+}

@@ -1,0 +1,225 @@
+// Package ticket is Frontdesk's domain: tickets, contacts, messages, history,
+// classification, routing and time limits. It imports no AWS SDK; adapters
+// (DynamoDB, SNS, S3, SES) depend on it, never the other way round.
+package ticket
+
+import (
+	"time"
+)
+
+// Channel is the way a contact reached the business.
+type Channel string
+
+// The channels Frontdesk takes contacts from.
+const (
+	SMS   Channel = "sms"
+	Web   Channel = "web"
+	Email Channel = "email"
+)
+
+// Valid reports whether c is a known channel.
+func (c Channel) Valid() bool { return c == SMS || c == Web || c == Email }
+
+// Kind is what a contact is about. The default list is DOMAIN.md's; the
+// rules file may route and classify them differently but not add kinds.
+type Kind string
+
+// The kinds of contact.
+const (
+	Emergency  Kind = "emergency"
+	Complaint  Kind = "complaint"
+	Repair     Kind = "repair"
+	Inquiry    Kind = "inquiry"
+	Billing    Kind = "billing"
+	Suggestion Kind = "suggestion"
+	Praise     Kind = "praise"
+	CallbackRq Kind = "callback"
+	Other      Kind = "other"
+)
+
+// Kinds lists every kind in the order forms show them.
+var Kinds = []Kind{Emergency, Complaint, Repair, Inquiry, Billing, Suggestion, Praise, CallbackRq, Other}
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool {
+	for _, v := range Kinds {
+		if k == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Priority orders tickets: P1 (emergency, any hour) is the most urgent, P4
+// (praise, suggestion) the least.
+type Priority int
+
+// The priorities.
+const (
+	P1 Priority = 1
+	P2 Priority = 2
+	P3 Priority = 3
+	P4 Priority = 4
+)
+
+// String returns "P1" … "P4".
+func (p Priority) String() string {
+	if p < P1 || p > P4 {
+		return "P?"
+	}
+	return "P" + string(rune('0'+int(p)))
+}
+
+// Status is where a ticket stands in its life.
+type Status string
+
+// The statuses: new → acknowledged → in_progress → resolved → closed, and
+// reopened (after a low survey score or a new message on a resolved case).
+const (
+	New          Status = "new"
+	Acknowledged Status = "acknowledged"
+	InProgress   Status = "in_progress"
+	Resolved     Status = "resolved"
+	Closed       Status = "closed"
+	Reopened     Status = "reopened"
+)
+
+// Open reports whether a ticket in status s still needs work.
+func (s Status) Open() bool { return s != Resolved && s != Closed }
+
+// Contact is who wrote in. Phone is E.164, Email is trimmed with its domain
+// lowercased; at least one of them is set on every ticket.
+type Contact struct {
+	Name  string `json:"name,omitempty"`
+	Phone string `json:"phone,omitempty"`
+	Email string `json:"email,omitempty"`
+}
+
+// Direction tells inbound messages from the ones Frontdesk sent.
+type Direction string
+
+// The directions.
+const (
+	Inbound  Direction = "in"
+	Outbound Direction = "out"
+)
+
+// Attachment describes a file that came with a message; the bytes live in
+// object storage under Key.
+type Attachment struct {
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Size   int64  `json:"size"`
+	Key    string `json:"key,omitempty"`
+	Inline bool   `json:"inline,omitempty"`
+	// Skipped is set when the attachment was over the size limit: it is
+	// listed but was not stored.
+	Skipped bool `json:"skipped,omitempty"`
+}
+
+// Message is one contact or reply on a ticket.
+type Message struct {
+	ID        string    `json:"id"`
+	Direction Direction `json:"direction"`
+	Channel   Channel   `json:"channel"`
+	Subject   string    `json:"subject,omitempty"`
+	Body      string    `json:"body"`
+	// FullBody keeps the whole text when Body was trimmed for staff (an
+	// email's quoted reply, say).
+	FullBody string    `json:"fullBody,omitempty"`
+	At       time.Time `json:"at"`
+	// SourceID is the provider's message ID: inboundMessageId, MessageSid,
+	// the SES message ID, the web form's idempotency key, or for outbound
+	// messages the ID the provider returned.
+	SourceID    string       `json:"sourceId,omitempty"`
+	Automatic   bool         `json:"automatic,omitempty"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	// Meta holds channel details worth keeping (Message-ID, blast ID, …).
+	Meta map[string]string `json:"meta,omitempty"`
+}
+
+// Callback is a window in which the customer asked to be called, stored as
+// UTC instants plus the customer's IANA zone.
+type Callback struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	Zone  string    `json:"timeZone"`
+}
+
+// Fault records who was at fault in a complaint, when known.
+type Fault string
+
+// The faults.
+const (
+	FaultUnknown  Fault = ""
+	FaultProvider Fault = "provider"
+	FaultCustomer Fault = "customer"
+	FaultNobody   Fault = "nobody"
+)
+
+// Ticket is one case: every contact about the same matter lands on it.
+type Ticket struct {
+	ID       ID       `json:"id"`
+	Ref      Ref      `json:"ref"`
+	Channel  Channel  `json:"channel"`
+	Kind     Kind     `json:"kind"`
+	Priority Priority `json:"priority"`
+	Status   Status   `json:"status"`
+	Contact  Contact  `json:"contact"`
+	Language string   `json:"language,omitempty"`
+	Owner    string   `json:"owner"`
+	VIP      bool     `json:"vip,omitempty"`
+	// AccountManager is set for VIP customers with one.
+	AccountManager string `json:"accountManager,omitempty"`
+	// NeedsPerson flags a ticket that automation must not answer for (a
+	// "please stop texting me" sentence, say).
+	NeedsPerson bool `json:"needsPerson,omitempty"`
+	// Major flags repairs with the longer resolve limit (cable work).
+	Major           bool      `json:"major,omitempty"`
+	Fault           Fault     `json:"fault,omitempty"`
+	EscalationLevel int       `json:"escalationLevel,omitempty"`
+	BlastID         string    `json:"blastId,omitempty"`
+	Summary         string    `json:"summary"`
+	CreatedAt       time.Time `json:"createdAt"`
+	UpdatedAt       time.Time `json:"updatedAt"`
+	AckBy           time.Time `json:"ackBy"`
+	ResolveBy       time.Time `json:"resolveBy,omitzero"`
+	Callback        *Callback `json:"callback,omitempty"`
+	// Version counts writes, for optimistic concurrency.
+	Version  int       `json:"version"`
+	Messages []Message `json:"messages,omitempty"`
+	History  []Event   `json:"history,omitempty"`
+}
+
+// EventType names a change in a ticket's history.
+type EventType string
+
+// The events a ticket's history records; each becomes a notice.
+const (
+	EventCreated           EventType = "created"
+	EventMessageAdded      EventType = "message_added"
+	EventAcknowledged      EventType = "acknowledged"
+	EventAssigned          EventType = "assigned"
+	EventEscalated         EventType = "escalated"
+	EventCallbackRequested EventType = "callback_requested"
+	EventCallbackDue       EventType = "callback_due"
+	EventCallbackMissed    EventType = "callback_missed"
+	EventBreached          EventType = "time_limit_breached"
+	EventSurveyAnswered    EventType = "survey_answered"
+	EventResolved          EventType = "resolved"
+	EventReopened          EventType = "reopened"
+	EventClosed            EventType = "closed"
+	EventReplySent         EventType = "reply_sent"
+)
+
+// Event is one entry of a ticket's append-only history: who did what, when.
+type Event struct {
+	// ID is time-ordered and unique; notices derive their IDs from it.
+	ID     string    `json:"id"`
+	Type   EventType `json:"type"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Detail string    `json:"detail,omitempty"`
+	// MessageID names the message the event is about, if any.
+	MessageID string `json:"messageId,omitempty"`
+}
