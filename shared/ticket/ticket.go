@@ -4,6 +4,8 @@
 package ticket
 
 import (
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -68,6 +70,20 @@ func (p Priority) String() string {
 		return "P?"
 	}
 	return "P" + string(rune('0'+int(p)))
+}
+
+// MarshalJSON writes the priority as "P1" … "P4".
+func (p Priority) MarshalJSON() ([]byte, error) { return []byte(`"` + p.String() + `"`), nil }
+
+// UnmarshalJSON reads "P1" … "P4", or the bare number.
+func (p *Priority) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	s = strings.TrimPrefix(strings.ToUpper(s), "P")
+	if len(s) != 1 || s[0] < '1' || s[0] > '4' {
+		return fmt.Errorf("priority %s is not P1–P4", b)
+	}
+	*p = Priority(s[0] - '0')
+	return nil
 }
 
 // Status is where a ticket stands in its life.

@@ -1,0 +1,138 @@
+// Package env reads a function's configuration from its environment,
+// collecting every missing or malformed variable so that a function's
+// loadConfig reports them all at once. main passes os.Getenv; nothing
+// below main reads the environment itself.
+package env
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+// Reader reads variables through Get and remembers what was wrong.
+type Reader struct {
+	Get  func(string) string
+	errs []error
+}
+
+// New returns a reader over get (os.Getenv in main).
+func New(get func(string) string) *Reader { return &Reader{Get: get} }
+
+func (r *Reader) fail(name, format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+}
+
+// String returns a required variable.
+func (r *Reader) String(name string) string {
+	v := strings.TrimSpace(r.Get(name))
+	if v == "" {
+		r.fail(name, "is not set")
+	}
+	return v
+}
+
+// Optional returns a variable, or def when it is unset.
+func (r *Reader) Optional(name, def string) string {
+	if v := strings.TrimSpace(r.Get(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+// Int returns a positive whole number, or def when unset.
+func (r *Reader) Int(name string, def int) int {
+	v := strings.TrimSpace(r.Get(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		r.fail(name, "%q is not a positive whole number", v)
+		return def
+	}
+	return n
+}
+
+// Duration returns a Go duration ("10m"), or def when unset.
+func (r *Reader) Duration(name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(r.Get(name))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.fail(name, "%q is not a positive duration like 90s, 10m or 168h", v)
+		return def
+	}
+	return d
+}
+
+// List returns a comma-separated list, empty items dropped.
+func (r *Reader) List(name string) []string {
+	var out []string
+	for _, p := range strings.Split(r.Get(name), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Zone returns an IANA time zone.
+func (r *Reader) Zone(name string) *time.Location {
+	v := r.String(name)
+	if v == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(v)
+	if err != nil || v == "Local" {
+		r.fail(name, "%q is not an IANA time zone such as Asia/Shanghai", v)
+		return time.UTC
+	}
+	return loc
+}
+
+// Region returns an ISO 3166 region code such as "CN".
+func (r *Reader) Region(name string) string {
+	v := strings.ToUpper(r.String(name))
+	if len(v) != 2 || v[0] < 'A' || v[0] > 'Z' || v[1] < 'A' || v[1] > 'Z' {
+		if v != "" {
+			r.fail(name, "%q is not a two-letter region code such as CN", v)
+		}
+	}
+	return v
+}
+
+// Rules returns the classification and time-limit rules: the file named
+// by the variable when set, the shipped rules otherwise.
+func (r *Reader) Rules(name string, zone *time.Location) *ticket.Rules {
+	data := ticket.DefaultRules()
+	if path := strings.TrimSpace(r.Get(name)); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			r.fail(name, "read rules file: %v", err)
+			return nil
+		}
+		data = b
+	}
+	rules, err := ticket.ParseRules(data, zone)
+	if err != nil {
+		r.fail(name, "%v", err)
+		return nil
+	}
+	return rules
+}
+
+// Err returns every problem found, or nil.
+func (r *Reader) Err() error {
+	if len(r.errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("configuration: %w", errors.Join(r.errs...))
+}

@@ -1,0 +1,309 @@
+// Package webform is the web-form channel: the contact form page and the
+// POST /contacts endpoint for browsers and JSON clients. It is a plain
+// net/http handler; Lambda runs it behind API Gateway through
+// aws-lambda-go-api-proxy, the local stack serves it directly.
+package webform
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+// Receiver makes contacts into tickets (an *intake.Service).
+type Receiver interface {
+	Receive(ctx context.Context, in intake.Inbound) (intake.Receipt, error)
+}
+
+// Config is the form's configuration.
+type Config struct {
+	// Calendar is the business's hours, for callback requests.
+	Calendar ticket.Calendar
+	// Region is the default phone region, shown in the phone hint.
+	Region string
+	// AllowedOrigins may embed the form and post to it (CORS).
+	AllowedOrigins []string
+	// PerIP and Global cap new tickets per Window.
+	PerIP, Global int
+	Window        time.Duration
+	// CallbackAhead is how far ahead callbacks may be booked.
+	CallbackAhead time.Duration
+	// ClientIP returns the caller's address (the API Gateway source IP in
+	// Lambda, the remote address locally).
+	ClientIP func(*http.Request) string
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Handler serves the form.
+type Handler struct {
+	recv Receiver
+	cfg  Config
+	mux  *http.ServeMux
+}
+
+// New returns the form's handler.
+func New(recv Receiver, cfg Config) *Handler {
+	if cfg.CallbackAhead == 0 {
+		cfg.CallbackAhead = ticket.MaxCallbackAhead
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 10 * time.Minute
+	}
+	if cfg.ClientIP == nil {
+		cfg.ClientIP = RemoteIP
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	h := &Handler{recv: recv, cfg: cfg, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /{$}", h.form)
+	h.mux.HandleFunc("POST /contacts", h.submit)
+	h.mux.HandleFunc("OPTIONS /contacts", h.preflight)
+	return h
+}
+
+// RemoteIP returns the host part of r.RemoteAddr.
+func RemoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// ServeHTTP routes a request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.cors(w, r)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	h.mux.ServeHTTP(w, r)
+}
+
+func (h *Handler) cors(w http.ResponseWriter, r *http.Request) {
+	origin := r.Header.Get("Origin")
+	if origin == "" || !slices.Contains(h.cfg.AllowedOrigins, origin) {
+		return
+	}
+	w.Header().Set("Access-Control-Allow-Origin", origin)
+	w.Header().Add("Vary", "Origin")
+	w.Header().Set("Access-Control-Expose-Headers", "Location, Retry-After")
+}
+
+func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) {
+	if w.Header().Get("Access-Control-Allow-Origin") == "" {
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
+	w.Header().Set("Access-Control-Allow-Methods", "POST, OPTIONS")
+	w.Header().Set("Access-Control-Allow-Headers", "Content-Type, Idempotency-Key, Accept-Language")
+	w.Header().Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// TicketView is the ticket as POST /contacts returns it.
+type TicketView struct {
+	Ref       ticket.Ref       `json:"ref"`
+	Status    ticket.Status    `json:"status"`
+	Channel   ticket.Channel   `json:"channel"`
+	Kind      ticket.Kind      `json:"kind"`
+	Priority  string           `json:"priority"`
+	Owner     string           `json:"owner"`
+	CreatedAt time.Time        `json:"createdAt"`
+	AckBy     time.Time        `json:"ackBy"`
+	ResolveBy *time.Time       `json:"resolveBy"`
+	Contact   ticket.Contact   `json:"contact"`
+	Callback  *ticket.Callback `json:"callback"`
+}
+
+func view(t *ticket.Ticket) TicketView {
+	v := TicketView{
+		Ref: t.Ref, Status: t.Status, Channel: t.Channel, Kind: t.Kind, Priority: t.Priority.String(),
+		Owner: t.Owner, CreatedAt: t.CreatedAt.UTC(), AckBy: t.AckBy.UTC(), Contact: t.Contact, Callback: t.Callback,
+	}
+	if !t.ResolveBy.IsZero() {
+		r := t.ResolveBy.UTC()
+		v.ResolveBy = &r
+	}
+	return v
+}
+
+func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sub, err := ParseSubmission(r)
+	lang := pickLang(sub.lang, r.Header.Get("Accept-Language"))
+	if sub.lang == "" && r.URL.Query().Get("lang") != "" {
+		lang = pickLang(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+	}
+	var berr *bodyError
+	var verr ticket.ValidationError
+	switch {
+	case errors.As(err, &berr):
+		slog.InfoContext(ctx, "form body rejected", "status", berr.status, "reason", berr.detail)
+		h.fail(w, r, sub, lang, berr.status, ticket.ValidationError{{Field: "body", Code: codeBody, Args: map[string]string{"detail": berr.detail}}})
+		return
+	case errors.As(err, &verr):
+		h.fail(w, r, sub, lang, http.StatusUnprocessableEntity, verr)
+		return
+	}
+
+	if sub.honeypot != "" {
+		// Looks like success to the bot; nothing is stored.
+		slog.WarnContext(ctx, "form spam caught by honeypot", "client", hashed(h.cfg.ClientIP(r)))
+		fake := &ticket.Ticket{Ref: ticket.NewRef(), Status: ticket.New, Channel: ticket.Web, Kind: ticket.Other, Priority: ticket.P3, CreatedAt: h.cfg.Now().UTC()}
+		h.done(w, r, sub, lang, fake, http.StatusCreated)
+		return
+	}
+
+	now := h.cfg.Now()
+	in, verr := h.inbound(sub, now)
+	if len(verr) > 0 {
+		h.fail(w, r, sub, lang, http.StatusUnprocessableEntity, verr)
+		return
+	}
+	client := h.cfg.ClientIP(r)
+	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	if key == "" {
+		key = sub.token
+	}
+	switch {
+	case key == "":
+		key = contentKey(sub, client, now.Truncate(h.cfg.Window).Format(time.RFC3339))
+	case !validKey(key):
+		h.fail(w, r, sub, lang, http.StatusBadRequest, ticket.ValidationError{{Field: "Idempotency-Key", Code: codeBody,
+			Args: map[string]string{"detail": "the Idempotency-Key must be 8 to 128 visible ASCII characters"}}})
+		return
+	}
+	in.Source = ticket.Source{Channel: ticket.Web, ID: key}
+	in.Language = lang
+	in.At = now
+	in.Limits = []ticket.RateLimit{
+		{Key: "ip#" + hashed(client), Max: h.cfg.PerIP, Window: h.cfg.Window},
+		{Key: "global", Max: h.cfg.Global, Window: h.cfg.Window},
+	}
+
+	rcpt, err := h.recv.Receive(ctx, in)
+	var limit *ticket.LimitError
+	switch {
+	case errors.As(err, &verr):
+		h.fail(w, r, sub, lang, http.StatusUnprocessableEntity, verr)
+		return
+	case errors.As(err, &limit):
+		secs := int(math.Ceil(limit.RetryAfter.Seconds()))
+		slog.WarnContext(ctx, "form rate limited", "limit", strings.SplitN(limit.Key, "#", 2)[0], "retryAfter", secs)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		mins := strconv.Itoa(max(1, (secs+59)/60))
+		h.fail(w, r, sub, lang, http.StatusTooManyRequests, ticket.ValidationError{{Field: "rate", Code: codeRate, Args: map[string]string{"minutes": mins}}})
+		return
+	case err != nil:
+		slog.ErrorContext(ctx, "form intake failed", "err", err)
+		http.Error(w, "The message could not be saved. Please try again.", http.StatusInternalServerError)
+		return
+	}
+	status := http.StatusCreated
+	if rcpt.Duplicate {
+		status = http.StatusOK
+	}
+	slog.InfoContext(ctx, "web contact received", "ref", rcpt.Ticket.Ref, "kind", rcpt.Ticket.Kind,
+		"priority", rcpt.Ticket.Priority.String(), "duplicate", rcpt.Duplicate)
+	h.done(w, r, sub, lang, rcpt.Ticket, status)
+}
+
+// inbound checks a submission and makes it an intake.Inbound, reporting
+// every bad field at once.
+func (h *Handler) inbound(sub Submission, now time.Time) (intake.Inbound, ticket.ValidationError) {
+	contact, verr := ticket.NormalizeContact(ticket.Contact{Name: sub.Name, Phone: sub.Phone, Email: sub.Email}, h.cfg.Region)
+	kind := ticket.Kind(strings.TrimSpace(sub.Kind))
+	if kind != "" && !kind.Valid() {
+		verr.Add("kind", ticket.CodeKindInvalid, nil)
+	}
+	msg := strings.TrimSpace(sub.Message)
+	switch {
+	case msg == "":
+		verr.Add("message", ticket.CodeRequired, nil)
+	case utf8.RuneCountInString(msg) > ticket.MaxMessage:
+		verr.Add("message", ticket.CodeTooLong, map[string]string{"max": strconv.Itoa(ticket.MaxMessage)})
+	}
+	if !sub.Consent {
+		verr.Add("consent", ticket.CodeConsent, nil)
+	}
+	var cb *ticket.Callback
+	if sub.Callback != nil && !sub.Callback.IsZero() {
+		var cerr ticket.ValidationError
+		cb, cerr = h.cfg.Calendar.Callback(*sub.Callback, now, h.cfg.CallbackAhead)
+		verr = append(verr, cerr...)
+		if kind == "" && cb != nil {
+			kind = ticket.CallbackRq
+		}
+	}
+	return intake.Inbound{Contact: contact, Kind: kind, Body: msg, Callback: cb}, verr
+}
+
+func hashed(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
+}
+
+// wantsHTML reports a browser form post (answered with pages, not JSON).
+func wantsHTML(r *http.Request, sub Submission) bool {
+	if sub.browser {
+		return true
+	}
+	ct := r.Header.Get("Content-Type")
+	return strings.HasPrefix(ct, "application/x-www-form-urlencoded")
+}
+
+func (h *Handler) done(w http.ResponseWriter, r *http.Request, sub Submission, lang string, t *ticket.Ticket, status int) {
+	w.Header().Set("Location", "/contacts/"+string(t.Ref))
+	if wantsHTML(r, sub) {
+		h.page(w, status, thanksPage(lang, t, h.cfg.Calendar.Zone))
+		return
+	}
+	writeJSON(w, status, view(t))
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, sub Submission, lang string, status int, verr ticket.ValidationError) {
+	if wantsHTML(r, sub) {
+		if status == http.StatusTooManyRequests || status == http.StatusRequestEntityTooLarge || status == http.StatusUnsupportedMediaType {
+			h.page(w, status, messagePage(lang, say(lang, "limitedTitle", nil), h.messages(lang, verr)))
+			return
+		}
+		h.page(w, status, h.formPage(lang, sub, verr, sub.token))
+		return
+	}
+	writeJSON(w, status, map[string]map[string]string{"errors": h.messages(lang, verr)})
+}
+
+// messages turns field errors into text in lang, one per field.
+func (h *Handler) messages(lang string, verr ticket.ValidationError) map[string]string {
+	out := make(map[string]string, len(verr))
+	for _, f := range verr {
+		args := map[string]string{"days": days(h.cfg.Calendar, lang)}
+		for k, v := range f.Args {
+			args[k] = v
+		}
+		out[f.Field] = say(lang, f.Code, args)
+	}
+	return out
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		slog.Error("write response", "err", err)
+	}
+}

@@ -1,0 +1,147 @@
+package webform
+
+import (
+	"bytes"
+	_ "embed"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+//go:embed page.html
+var pageHTML string
+
+var pages = template.Must(template.New("page").Parse(pageHTML))
+
+// pageData is everything page.html shows.
+type pageData struct {
+	Lang    string
+	Title   string
+	Form    *formData
+	Thanks  *thanksData
+	Message []string
+	Switch  string
+}
+
+type formData struct {
+	Values  map[string]string
+	Errors  map[string]string
+	Order   []string
+	Kinds   []option
+	Consent bool
+	Token   string
+	Hint    map[string]string
+	Zone    string
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type thanksData struct {
+	Ref   ticket.Ref
+	AckBy string
+}
+
+// fieldOrder is the order errors are listed in the summary, as on the form.
+var fieldOrder = []string{"body", "name", "contact", "phone", "email", "kind", "message",
+	"callback.date", "callback.from", "callback.to", "callback.timeZone", "consent", "rate"}
+
+func (h *Handler) form(w http.ResponseWriter, r *http.Request) {
+	lang := pickLang(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+	// A fresh token per page: a double-clicked or resubmitted form is one
+	// contact.
+	token := string(ticket.NewID(h.cfg.Now()))
+	h.page(w, http.StatusOK, h.formPage(lang, Submission{}, nil, token))
+}
+
+func (h *Handler) formPage(lang string, sub Submission, verr ticket.ValidationError, token string) pageData {
+	if token == "" {
+		token = string(ticket.NewID(h.cfg.Now()))
+	}
+	errs := h.messages(lang, verr)
+	var order []string
+	for _, f := range fieldOrder {
+		if _, ok := errs[f]; ok {
+			order = append(order, f)
+		}
+	}
+	for f := range errs {
+		if !contains(fieldOrder, f) {
+			order = append(order, f)
+		}
+	}
+	vals := map[string]string{"name": sub.Name, "phone": sub.Phone, "email": sub.Email, "message": sub.Message}
+	zone := h.cfg.Calendar.Zone.String()
+	if sub.Callback != nil {
+		vals["callback.date"], vals["callback.from"], vals["callback.to"] = sub.Callback.Date, sub.Callback.From, sub.Callback.To
+		if sub.Callback.TimeZone != "" {
+			zone = sub.Callback.TimeZone
+		}
+	}
+	kinds := []option{{Value: "", Label: say(lang, "kind.", nil), Selected: sub.Kind == ""}}
+	for _, k := range ticket.Kinds {
+		kinds = append(kinds, option{Value: string(k), Label: say(lang, "kind."+string(k), nil), Selected: sub.Kind == string(k)})
+	}
+	hint := map[string]string{
+		"phone": say(lang, "phoneHint", map[string]string{"region": h.cfg.Region}),
+		"callback": say(lang, "callbackHint", map[string]string{
+			"hours": h.cfg.Calendar.Hours(), "zone": h.cfg.Calendar.Zone.String(), "days": days(h.cfg.Calendar, lang),
+			"maxDays": strconv.Itoa(int(h.cfg.CallbackAhead / (24 * time.Hour))),
+		}),
+	}
+	return pageData{
+		Lang: lang, Title: say(lang, "title", nil), Switch: other(lang),
+		Form: &formData{Values: vals, Errors: errs, Order: order, Kinds: kinds, Consent: sub.Consent, Token: token, Hint: hint, Zone: zone},
+	}
+}
+
+func thanksPage(lang string, t *ticket.Ticket, zone *time.Location) pageData {
+	return pageData{Lang: lang, Title: say(lang, "thanksTitle", nil), Switch: other(lang),
+		Thanks: &thanksData{Ref: t.Ref, AckBy: formatLocal(t.AckBy, zone)}}
+}
+
+func messagePage(lang, title string, msgs map[string]string) pageData {
+	p := pageData{Lang: lang, Title: title, Switch: other(lang)}
+	for _, m := range msgs {
+		p.Message = append(p.Message, m)
+	}
+	return p
+}
+
+func other(lang string) string {
+	if lang == langZH {
+		return langEN
+	}
+	return langZH
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// T returns the page's text for key.
+func (d pageData) T(key string) string { return say(d.Lang, key, nil) }
+
+func (h *Handler) page(w http.ResponseWriter, status int, d pageData) {
+	var buf bytes.Buffer
+	if err := pages.Execute(&buf, d); err != nil {
+		slog.Error("render form page", "err", err)
+		http.Error(w, "The page could not be shown.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors *")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}

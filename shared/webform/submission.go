@@ -1,0 +1,175 @@
+package webform
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+// MaxBody is the largest request body the form accepts.
+const MaxBody = 64 << 10
+
+// Submission is a contact as the form or a JSON client sends it.
+type Submission struct {
+	Name     string                  `json:"name"`
+	Phone    string                  `json:"phone"`
+	Email    string                  `json:"email"`
+	Kind     string                  `json:"kind"`
+	Message  string                  `json:"message"`
+	Callback *ticket.CallbackRequest `json:"callback,omitempty"`
+	Consent  bool                    `json:"consent"`
+
+	// Browser-form fields.
+	honeypot string
+	token    string
+	lang     string
+	browser  bool
+}
+
+// Honeypot is the name of the hidden field only bots fill in.
+const Honeypot = "website"
+
+// bodyError is a request body the handler cannot read.
+type bodyError struct {
+	status int
+	detail string
+}
+
+func (e *bodyError) Error() string { return e.detail }
+
+// ParseSubmission reads a JSON or browser-form body of at most MaxBody
+// bytes. Errors are *bodyError (400, 413 or 415) or a ValidationError for
+// unknown fields.
+func ParseSubmission(r *http.Request) (Submission, error) {
+	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		ct = ""
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return Submission{}, &bodyError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d KB", MaxBody>>10)}
+	}
+	if err != nil {
+		return Submission{}, &bodyError{http.StatusBadRequest, "the body could not be read"}
+	}
+	switch ct {
+	case "application/json":
+		return parseJSON(body)
+	case "application/x-www-form-urlencoded":
+		return parseForm(body)
+	default:
+		return Submission{}, &bodyError{http.StatusUnsupportedMediaType, "send application/json or application/x-www-form-urlencoded"}
+	}
+}
+
+func parseJSON(body []byte) (Submission, error) {
+	if !utf8.Valid(body) {
+		return Submission{}, &bodyError{http.StatusBadRequest, "the body is not UTF-8"}
+	}
+	var sub Submission
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&sub)
+	if err == nil && dec.More() {
+		err = errors.New("more than one JSON value")
+	}
+	if err != nil {
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			var verr ticket.ValidationError
+			verr.Add(strings.Trim(f, `"`), codeUnknownField, nil)
+			return Submission{}, verr
+		}
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			var verr ticket.ValidationError
+			verr.Add(typeErr.Field, codeBody, map[string]string{"detail": "expected " + typeErr.Type.String()})
+			return Submission{}, verr
+		}
+		return Submission{}, &bodyError{http.StatusBadRequest, "not valid JSON: " + err.Error()}
+	}
+	return sub, nil
+}
+
+// formFields are the browser form's field names.
+var formFields = map[string]bool{
+	"name": true, "phone": true, "email": true, "kind": true, "message": true, "consent": true,
+	"callback.date": true, "callback.from": true, "callback.to": true, "callback.timeZone": true,
+	Honeypot: true, "token": true, "lang": true,
+}
+
+func parseForm(body []byte) (Submission, error) {
+	vals, err := url.ParseQuery(string(body))
+	if err != nil {
+		return Submission{}, &bodyError{http.StatusBadRequest, "not a valid form body"}
+	}
+	var verr ticket.ValidationError
+	for k, v := range vals {
+		if !formFields[k] {
+			verr.Add(k, codeUnknownField, nil)
+		}
+		for _, s := range v {
+			if !utf8.ValidString(s) {
+				verr.Add(k, codeBody, map[string]string{"detail": "not UTF-8"})
+			}
+		}
+	}
+	if len(verr) > 0 {
+		return Submission{}, verr
+	}
+	sub := Submission{
+		Name: vals.Get("name"), Phone: vals.Get("phone"), Email: vals.Get("email"),
+		Kind: vals.Get("kind"), Message: vals.Get("message"),
+		Consent:  vals.Get("consent") != "",
+		honeypot: vals.Get(Honeypot), token: vals.Get("token"), lang: vals.Get("lang"), browser: true,
+	}
+	cb := ticket.CallbackRequest{
+		Date: strings.TrimSpace(vals.Get("callback.date")), From: strings.TrimSpace(vals.Get("callback.from")),
+		To: strings.TrimSpace(vals.Get("callback.to")), TimeZone: strings.TrimSpace(vals.Get("callback.timeZone")),
+	}
+	// The time zone is filled in for every visitor; a callback is asked for
+	// only when a date or a time is.
+	if cb.Date != "" || cb.From != "" || cb.To != "" {
+		sub.Callback = &cb
+	}
+	return sub, nil
+}
+
+// contentKey stands in for an idempotency key when a client sends none:
+// the same content from the same client within the same window is one
+// contact (a double-click, a retried request).
+func contentKey(sub Submission, client, window string) string {
+	h := sha256.New()
+	for _, s := range []string{client, window, sub.Name, sub.Phone, sub.Email, sub.Kind, sub.Message} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	if sub.Callback != nil {
+		fmt.Fprintf(h, "%s|%s|%s|%s", sub.Callback.Date, sub.Callback.From, sub.Callback.To, sub.Callback.TimeZone)
+	}
+	return "content-" + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// validKey accepts idempotency keys of 8–128 visible ASCII characters.
+func validKey(k string) bool {
+	if len(k) < 8 || len(k) > 128 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
