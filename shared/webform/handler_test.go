@@ -189,7 +189,7 @@ func TestPostRejections(t *testing.T) {
 			wantStatus: 422, wantErrors: map[string]string{"consent": "expected bool"},
 		},
 		{
-			name:       "other content type", payload: fixture(t, "post-xml.json"), wantStatus: 415,
+			name: "other content type", payload: fixture(t, "post-xml.json"), wantStatus: 415,
 			wantErrors: map[string]string{"body": "application/json"},
 		},
 		{
