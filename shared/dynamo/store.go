@@ -99,8 +99,11 @@ func ContactKey(kind, value string) string {
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
-// dueBucket is the DueIndex partition for an instant: one per UTC hour.
-func dueBucket(t time.Time) string { return pDue + t.UTC().Format("2006-01-02T15") }
+// dueBucket is the DueIndex partition for a due kind at an instant: one
+// per kind and UTC hour.
+func dueBucket(kind string, t time.Time) string {
+	return pDue + kind + "#" + t.UTC().Format("2006-01-02T15")
+}
 
 // marshalTicket encodes the ticket without its messages and history.
 func marshalTicket(t *ticket.Ticket) (item, error) {
@@ -199,7 +202,7 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 	for _, op := range st.links(t, head) {
 		add(role{kind: "link"}, op)
 	}
-	for _, op := range st.dues(t) {
+	for _, op := range st.dues(c) {
 		add(role{kind: "due"}, op)
 	}
 	if c.Source != nil {
@@ -353,43 +356,62 @@ func (st *Store) links(t *ticket.Ticket, head item) []types.TransactWriteItem {
 	return ops
 }
 
-// Due kinds kept in DueIndex.
+// Due kinds kept in DueIndex. Each kind has its own hourly buckets, so a
+// sweep reads only the kind it handles.
 const (
 	DueAck      = "ack"
 	DueResolve  = "resolve"
 	DueCallback = "callback"
 )
 
-// dues writes the ticket's due entries as its state now implies, and
-// removes the ones that no longer apply.
-func (st *Store) dues(t *ticket.Ticket) []types.TransactWriteItem {
-	type due struct {
-		kind string
-		at   time.Time
-		on   bool
+// DueKinds lists the due kinds a ticket can have.
+var DueKinds = []string{DueAck, DueResolve, DueCallback}
+
+// dueAt returns when the ticket's due entry of kind falls due, or false
+// when the ticket has none of that kind in its current state.
+func dueAt(t *ticket.Ticket, kind string) (time.Time, bool) {
+	switch kind {
+	case DueAck:
+		unacked := t.Status == ticket.New || t.Status == ticket.Reopened
+		return t.AckBy, unacked && !t.AckBy.IsZero()
+	case DueResolve:
+		return t.ResolveBy, t.Status.Open() && !t.ResolveBy.IsZero()
+	case DueCallback:
+		if t.Callback == nil {
+			return time.Time{}, false
+		}
+		return t.Callback.Start, t.Status.Open()
 	}
-	unacked := t.Status == ticket.New || t.Status == ticket.Reopened
-	list := []due{
-		{DueAck, t.AckBy, unacked && !t.AckBy.IsZero()},
-		{DueResolve, t.ResolveBy, t.Status.Open() && !t.ResolveBy.IsZero()},
-	}
-	if t.Callback != nil {
-		list = append(list, due{DueCallback, t.Callback.Start, t.Status.Open()})
-	} else {
-		list = append(list, due{DueCallback, time.Time{}, false})
-	}
+	return time.Time{}, false
+}
+
+// dues writes the ticket's due entries as its state now implies and
+// removes the ones that no longer apply. With the previous state known,
+// only the entries that changed are written.
+func (st *Store) dues(c ticket.Change) []types.TransactWriteItem {
+	t := c.Ticket
 	var ops []types.TransactWriteItem
-	for _, d := range list {
-		key := keyOf(ticketPK(t.ID), skDue+d.kind)
-		if !d.on {
-			ops = append(ops, types.TransactWriteItem{Delete: &types.Delete{TableName: &st.table, Key: key}})
+	for _, kind := range DueKinds {
+		at, on := dueAt(t, kind)
+		if c.Prev != nil {
+			wasAt, was := dueAt(c.Prev, kind)
+			if was == on && wasAt.Equal(at) && c.Prev.Ref == t.Ref && c.Prev.Owner == t.Owner &&
+				c.Prev.Priority == t.Priority && c.Prev.Kind == t.Kind {
+				continue
+			}
+		}
+		key := keyOf(ticketPK(t.ID), skDue+kind)
+		if !on {
+			if !c.Create {
+				ops = append(ops, types.TransactWriteItem{Delete: &types.Delete{TableName: &st.table, Key: key}})
+			}
 			continue
 		}
 		ops = append(ops, types.TransactWriteItem{Put: &types.Put{TableName: &st.table, Item: merge(key, item{
-			attrDPK:    s(dueBucket(d.at)),
-			attrDSK:    s(stamp(d.at) + "#" + string(t.ID) + "#" + d.kind),
-			"due":      s(d.kind),
-			"at":       s(stamp(d.at)),
+			attrDPK:    s(dueBucket(kind, at)),
+			attrDSK:    s(stamp(at) + "#" + string(t.ID)),
+			"due":      s(kind),
+			"at":       s(stamp(at)),
 			"ticketId": s(string(t.ID)),
 			"ref":      s(string(t.Ref)),
 			"kind":     s(string(t.Kind)),
@@ -582,9 +604,10 @@ type Due struct {
 	Owner    string          `dynamodbav:"owner"`
 }
 
-// DueBetween returns what falls due in [from, to), in time order, reading
-// only the hourly buckets of the range: never a scan.
-func (st *Store) DueBetween(ctx context.Context, from, to time.Time) ([]Due, error) {
+// DueBetween returns the entries of a due kind that fall due in
+// [from, to), in time order, reading only that kind's hourly buckets of
+// the range: never a scan.
+func (st *Store) DueBetween(ctx context.Context, kind string, from, to time.Time) ([]Due, error) {
 	var out []Due
 	for b := from.UTC().Truncate(time.Hour); b.Before(to); b = b.Add(time.Hour) {
 		p := dynamodb.NewQueryPaginator(st.db, &dynamodb.QueryInput{
@@ -592,7 +615,7 @@ func (st *Store) DueBetween(ctx context.Context, from, to time.Time) ([]Due, err
 			IndexName:              aws.String(DueIndex),
 			KeyConditionExpression: aws.String("DPK = :b AND DSK BETWEEN :from AND :to"),
 			ExpressionAttributeValues: item{
-				":b": s(dueBucket(b)), ":from": s(stamp(from)),
+				":b": s(dueBucket(kind, b)), ":from": s(stamp(from)),
 				// "#" sorts before digits, so the upper bound is exclusive.
 				":to": s(stamp(to)),
 			},
@@ -600,7 +623,7 @@ func (st *Store) DueBetween(ctx context.Context, from, to time.Time) ([]Due, err
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				return nil, fmt.Errorf("read due index %s: %w", dueBucket(b), err)
+				return nil, fmt.Errorf("read due index %s: %w", dueBucket(kind, b), err)
 			}
 			for _, it := range page.Items {
 				var d Due

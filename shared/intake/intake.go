@@ -286,7 +286,7 @@ func (s *Service) append(ctx context.Context, t *ticket.Ticket, in Inbound) (Rec
 			events = append(events, callbackEvent(in))
 		}
 		err := s.Store.Apply(ctx, ticket.Change{
-			Ticket: &next, PrevVersion: prev, Messages: []ticket.Message{msg}, Events: events, Source: &src,
+			Ticket: &next, PrevVersion: prev, Prev: t, Messages: []ticket.Message{msg}, Events: events, Source: &src,
 		})
 		var dup *ticket.DuplicateError
 		switch {

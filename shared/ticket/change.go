@@ -36,8 +36,11 @@ type Change struct {
 	// Otherwise the stored ticket must still be at PrevVersion.
 	Create      bool
 	PrevVersion int
-	Messages    []Message
-	Events      []Event
+	// Prev, when set, is the ticket as it was read; the store then writes
+	// only the index entries that changed.
+	Prev     *Ticket
+	Messages []Message
+	Events   []Event
 	// Source, when set, is claimed: a second change with the same source
 	// fails with a *DuplicateError.
 	Source *Source

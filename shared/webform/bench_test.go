@@ -1,0 +1,111 @@
+package webform_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dynamodbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/frontdesk/frontdesk/local/testenv"
+	"github.com/frontdesk/frontdesk/shared/dynamo"
+	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/ticket"
+	"github.com/frontdesk/frontdesk/shared/webform"
+)
+
+// countingDB counts the calls the store makes: DynamoDB round trips.
+type countingDB struct {
+	*dynamodb.Client
+	calls atomic.Int64
+}
+
+func (c *countingDB) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	c.calls.Add(1)
+	return c.Client.GetItem(ctx, in, o...)
+}
+func (c *countingDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	c.calls.Add(1)
+	return c.Client.PutItem(ctx, in, o...)
+}
+func (c *countingDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	c.calls.Add(1)
+	return c.Client.UpdateItem(ctx, in, o...)
+}
+func (c *countingDB) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	c.calls.Add(1)
+	return c.Client.Query(ctx, in, o...)
+}
+func (c *countingDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	c.calls.Add(1)
+	return c.Client.TransactWriteItems(ctx, in, o...)
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(float64(len(s))*p))]
+}
+
+// BenchmarkWebFormEndToEnd posts a new contact through the Lambda handler
+// (API Gateway v2 payload → httpadapter → form → intake → DynamoDB Local)
+// and, in the same loop, writes the same ticket item with a bare PutItem,
+// so the two latencies share the machine's conditions.
+func BenchmarkWebFormEndToEnd(b *testing.B) {
+	base, client := testenv.Table(b)
+	db := &countingDB{Client: client}
+	store := dynamo.New(db, base.Table())
+	rules := ticket.MustDefaultRules(shanghai)
+	svc := &intake.Service{Store: store, Rules: rules, Region: "CN", Now: func() time.Time { return now }}
+	h := webform.New(svc, webform.Config{Calendar: rules.Calendar, Region: "CN", PerIP: 1 << 30, Global: 1 << 30, Now: func() time.Time { return now }})
+	invoke := lambda.NewHandler(httpadapter.NewV2(h).ProxyWithContext)
+	ctx := context.Background()
+	body := `{"name":"陈小姐","phone":"138 0013 8000","kind":"repair","message":"家里水表漏水，麻烦尽快来修。","consent":true}`
+
+	var form, put []time.Duration
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		payload := withBody(b, "post-json.json", "application/json", body, map[string]string{"idempotency-key": fmt.Sprintf("bench-%012d", i)})
+		before := db.calls.Load()
+		start := time.Now()
+		out, err := invoke.Invoke(ctx, payload)
+		form = append(form, time.Since(start))
+		if err != nil || len(out) == 0 {
+			b.Fatalf("Invoke: %v", err)
+		}
+		if n := db.calls.Load() - before; n != 1 {
+			b.Fatalf("a new contact took %d DynamoDB round trips", n)
+		}
+
+		// The same ticket item, written bare.
+		t := &ticket.Ticket{ID: ticket.NewID(now), Ref: ticket.NewRef(), Channel: ticket.Web, Kind: ticket.Repair, Priority: ticket.P2,
+			Status: ticket.New, Contact: ticket.Contact{Name: "陈小姐", Phone: "+8613800138000"}, Owner: "field-service",
+			Summary: "家里水表漏水，麻烦尽快来修。", CreatedAt: now, UpdatedAt: now, AckBy: now, ResolveBy: now, Version: 1}
+		item, err := attributevalue.MarshalMapWithOptions(t, func(o *attributevalue.EncoderOptions) { o.TagKey = "json" })
+		if err != nil {
+			b.Fatal(err)
+		}
+		item["PK"] = &dynamodbtypes.AttributeValueMemberS{Value: "BARE#" + string(t.ID)}
+		item["SK"] = &dynamodbtypes.AttributeValueMemberS{Value: "TICKET"}
+		start = time.Now()
+		if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(store.Table()), Item: item}); err != nil {
+			b.Fatal(err)
+		}
+		put = append(put, time.Since(start))
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(percentile(form, .5).Microseconds())/1000, "form-p50-ms")
+	b.ReportMetric(float64(percentile(form, .99).Microseconds())/1000, "form-p99-ms")
+	b.ReportMetric(float64(percentile(put, .5).Microseconds())/1000, "put-p50-ms")
+	b.ReportMetric(float64(percentile(put, .99).Microseconds())/1000, "put-p99-ms")
+	b.ReportMetric(float64(percentile(form, .5))/float64(percentile(put, .5)), "p50-ratio")
+	b.ReportMetric(1, "roundtrips/contact")
+}
