@@ -47,6 +47,7 @@ func (st *stack) webform(ctx context.Context) error {
 		PerIP:    30,
 		Global:   600,
 		Window:   10 * time.Minute,
+		Finder:   st.store,
 	})
 	st.mux.Handle("/", h)
 	st.urls = append([]string{"Web form             " + st.url("/")}, st.urls...)

@@ -67,7 +67,9 @@ func main() {
 		os.Exit(1)
 	}
 	db := dynamodb.NewFromConfig(cfg.aws, func(o *dynamodb.Options) { o.BaseEndpoint = cfg.dynamoEndpoint })
-	cfg.svc.Store = dynamo.New(db, cfg.table)
+	store := dynamo.New(db, cfg.table)
+	cfg.svc.Store = store
+	cfg.form.Finder = store
 	h := webform.New(&cfg.svc, cfg.form)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -29,8 +29,16 @@ type Receiver interface {
 	Receive(ctx context.Context, in intake.Inbound) (intake.Receipt, error)
 }
 
+// Finder looks tickets up by reference, for GET /contacts/{ref}.
+type Finder interface {
+	ByRef(ctx context.Context, ref ticket.Ref) (ticket.ID, error)
+	Ticket(ctx context.Context, id ticket.ID) (*ticket.Ticket, error)
+}
+
 // Config is the form's configuration.
 type Config struct {
+	// Finder, when set, serves GET /contacts/{ref}: where a contact stands.
+	Finder Finder
 	// Calendar is the business's hours, for callback requests.
 	Calendar ticket.Calendar
 	// Region is the default phone region, shown in the phone hint.
@@ -74,6 +82,9 @@ func New(recv Receiver, cfg Config) *Handler {
 	h.mux.HandleFunc("GET /{$}", h.form)
 	h.mux.HandleFunc("POST /contacts", h.submit)
 	h.mux.HandleFunc("OPTIONS /contacts", h.preflight)
+	if cfg.Finder != nil {
+		h.mux.HandleFunc("GET /contacts/{ref}", h.status)
+	}
 	return h
 }
 
@@ -139,6 +150,42 @@ func view(t *ticket.Ticket) TicketView {
 		v.ResolveBy = &r
 	}
 	return v
+}
+
+// StatusView is where a contact stands, as GET /contacts/{ref} shows it to
+// whoever holds the reference: no contact details, no messages.
+type StatusView struct {
+	Ref       ticket.Ref    `json:"ref"`
+	Status    ticket.Status `json:"status"`
+	Kind      ticket.Kind   `json:"kind"`
+	CreatedAt time.Time     `json:"createdAt"`
+	AckBy     time.Time     `json:"ackBy"`
+	ResolveBy *time.Time    `json:"resolveBy"`
+}
+
+func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ref, ok := ticket.ParseRef(r.PathValue("ref"))
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not a reference"})
+		return
+	}
+	id, err := h.cfg.Finder.ByRef(ctx, ref)
+	var t *ticket.Ticket
+	if err == nil {
+		t, err = h.cfg.Finder.Ticket(ctx, id)
+	}
+	switch {
+	case errors.Is(err, ticket.ErrNotFound):
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no contact with reference " + string(ref)})
+		return
+	case err != nil:
+		slog.ErrorContext(ctx, "contact status lookup failed", "ref", ref, "err", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "the status could not be read"})
+		return
+	}
+	v := view(t)
+	writeJSON(w, http.StatusOK, StatusView{Ref: v.Ref, Status: v.Status, Kind: v.Kind, CreatedAt: v.CreatedAt, AckBy: v.AckBy, ResolveBy: v.ResolveBy})
 }
 
 func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -46,6 +47,7 @@ func newRig(tb testing.TB, cfg webform.Config) *rig {
 	cfg.Calendar = rules.Calendar
 	cfg.Region = "CN"
 	cfg.Now = func() time.Time { return now }
+	cfg.Finder = store
 	if cfg.PerIP == 0 {
 		cfg.PerIP, cfg.Global = 100, 1000
 	}
@@ -136,6 +138,18 @@ func TestPostJSONCreatesThenRepeats(t *testing.T) {
 	again := r.do(t, fixture(t, "post-json.json"))
 	if again.StatusCode != http.StatusOK || !strings.Contains(again.Body, string(got.Ref)) {
 		t.Fatalf("repeat POST = %d %s, want 200 with %s", again.StatusCode, again.Body, got.Ref)
+	}
+
+	// Location names where the contact stands, without personal details.
+	rec := httptest.NewRecorder()
+	r.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, first.Headers["Location"], nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"status":"new"`) || strings.Contains(rec.Body.String(), "8613800138000") {
+		t.Errorf("GET %s = %d %s, want the status without the phone", first.Headers["Location"], rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	r.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/contacts/FD-ZZZZZZ", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("GET an unknown reference = %d, want 404", rec.Code)
 	}
 	list, err := r.store.Recent(context.Background(), 10, 2)
 	if err != nil || len(list) != 1 {
