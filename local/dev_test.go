@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdesk/frontdesk/local/emulator"
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+// TestDevStack runs what `make dev` runs, on free ports, drives it over
+// HTTP as a person would, then stops it as Ctrl-C does and checks that
+// everything it started is gone.
+func TestDevStack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("dev stack test skipped under -short: it starts its own emulators")
+	}
+	root, err := rootDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ports := map[string]int{}
+	for _, env := range []string{"FRONTDESK_HTTP_PORT", "FRONTDESK_DYNAMODB_PORT", "FRONTDESK_FAUXQS_PORT", "FRONTDESK_SES_PORT"} {
+		p, err := emulator.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[env] = p
+		t.Setenv(env, strconv.Itoa(p))
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runDev(ctx, root) }()
+	defer func() {
+		stop()
+		<-done
+	}()
+
+	base := fmt.Sprintf("http://127.0.0.1:%d", ports["FRONTDESK_HTTP_PORT"])
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Get(base + "/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("dev stack stopped before serving: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("dev stack did not serve the form within 90s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	body := `{"name":"Li","phone":"13800138000","kind":"complaint","message":"No one came to fix the leak.","consent":true}`
+	req, _ := http.NewRequest(http.MethodPost, base+"/contacts", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", "dev-stack-0001")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct{ Ref ticket.Ref }
+	json.NewDecoder(resp.Body).Decode(&created)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || created.Ref == "" {
+		t.Fatalf("POST /contacts = %d, ref %q; want 201 with a reference", resp.StatusCode, created.Ref)
+	}
+
+	var list []ticket.Ticket
+	getJSON(t, base+"/_local/tickets", &list)
+	if len(list) != 1 || list[0].Ref != created.Ref {
+		t.Fatalf("/_local/tickets = %d tickets, want the one just made", len(list))
+	}
+	var one ticket.Ticket
+	getJSON(t, base+"/_local/tickets/"+string(created.Ref), &one)
+	if len(one.Messages) != 1 || len(one.History) == 0 || one.History[0].Type != ticket.EventCreated {
+		t.Fatalf("/_local/tickets/%s = %d messages, history %v; want the message and its created event", created.Ref, len(one.Messages), one.History)
+	}
+
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("dev stack stopped with %v", err)
+	}
+	done <- nil // for the deferred receive
+	for env, p := range ports {
+		if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)), time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s %d still answers after the stack stopped", env, p)
+		}
+	}
+}
+
+func getJSON(tb testing.TB, url string, v any) {
+	tb.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("GET %s = %d", url, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		tb.Fatalf("GET %s: %v", url, err)
+	}
+}

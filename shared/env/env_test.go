@@ -1,0 +1,46 @@
+package env
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestReaderReportsEverythingAtOnce(t *testing.T) {
+	vars := map[string]string{
+		"RATE": "many", "WINDOW": "-3m", "ZONE": "Mars/Base", "REGION": "China", "RULES": "/nonexistent/rules.json",
+		"ORIGINS": " https://a.example , ,https://b.example",
+	}
+	r := New(func(k string) string { return vars[k] })
+	r.String("TABLE_NAME")
+	r.Int("RATE", 5)
+	r.Duration("WINDOW", time.Minute)
+	zone := r.Zone("ZONE")
+	r.Region("REGION")
+	r.Rules("RULES", zone)
+	if got := r.List("ORIGINS"); len(got) != 2 || got[1] != "https://b.example" {
+		t.Errorf("List = %q, want the two origins", got)
+	}
+	err := r.Err()
+	if err == nil {
+		t.Fatal("Err() = nil, want every problem")
+	}
+	for _, want := range []string{"TABLE_NAME: is not set", `RATE: "many"`, `WINDOW: "-3m"`, `ZONE: "Mars/Base"`, `REGION: "CHINA"`, "RULES: read rules file"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Err() does not report %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestReaderDefaults(t *testing.T) {
+	r := New(func(k string) string {
+		return map[string]string{"TABLE_NAME": "t", "ZONE": "Asia/Shanghai", "REGION": "cn"}[k]
+	})
+	if r.String("TABLE_NAME") != "t" || r.Int("RATE", 5) != 5 || r.Duration("WINDOW", time.Minute) != time.Minute ||
+		r.Zone("ZONE").String() != "Asia/Shanghai" || r.Region("REGION") != "CN" || r.Rules("RULES", time.UTC) == nil {
+		t.Error("defaults and good values were not returned as given")
+	}
+	if err := r.Err(); err != nil {
+		t.Errorf("Err() = %v, want nil", err)
+	}
+}
