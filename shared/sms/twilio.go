@@ -11,7 +11,9 @@ import (
 
 // TwilioSignature returns the X-Twilio-Signature Twilio sends for a POST of
 // form to publicURL signed with token: base64 HMAC-SHA1 over the URL
-// followed by every parameter name and value, sorted by name.
+// followed by every parameter name and value, sorted by name; a repeated
+// parameter's values are sorted and each distinct one signed once, as
+// Twilio's own libraries do.
 func TwilioSignature(token, publicURL string, form url.Values) string {
 	keys := make([]string, 0, len(form))
 	for k := range form {
@@ -23,7 +25,10 @@ func TwilioSignature(token, publicURL string, form url.Values) string {
 	for _, k := range keys {
 		vals := append([]string(nil), form[k]...)
 		sort.Strings(vals)
-		for _, v := range vals {
+		for i, v := range vals {
+			if i > 0 && v == vals[i-1] {
+				continue
+			}
 			mac.Write([]byte(k))
 			mac.Write([]byte(v))
 		}
