@@ -130,6 +130,11 @@ func (x *Texter) Send(ctx context.Context, o Outgoing) (Sent, error) {
 		return Sent{}, fmt.Errorf("text %s: %w", t.Ref, ErrOptedOut)
 	}
 	at := x.now()
+	if at.Before(t.UpdatedAt) {
+		// The provider's clock (which dated the customer's text) may run
+		// ahead of ours: a reply is never older than what it answers.
+		at = t.UpdatedAt
+	}
 	if o.Purpose == PurposeAck {
 		every := x.AckEvery
 		if every <= 0 {
