@@ -186,3 +186,53 @@ func (st *Store) SentMessage(ctx context.Context, ch ticket.Channel, providerID 
 	}
 	return id, &m, nil
 }
+
+// AddSent records a message Frontdesk sent on ticket t, with its history
+// event, in one transaction: the message, the sent-message index entry that
+// lets a reply find the ticket, and the event carrying the ticket as it
+// stands. The ticket item itself is not rewritten (nothing in it changed),
+// so this never conflicts with a concurrent change to the ticket.
+func (st *Store) AddSent(ctx context.Context, t *ticket.Ticket, m ticket.Message, e ticket.Event) error {
+	if m.Direction != ticket.Outbound {
+		return fmt.Errorf("record sent message %s: direction is %q", m.ID, m.Direction)
+	}
+	head, err := marshalTicket(t)
+	if err != nil {
+		return err
+	}
+	msg, err := attributevalue.MarshalMapWithOptions(m, jsonTags)
+	if err != nil {
+		return fmt.Errorf("encode message %s: %w", m.ID, err)
+	}
+	ev, err := attributevalue.MarshalMapWithOptions(e, jsonTags)
+	if err != nil {
+		return fmt.Errorf("encode event %s: %w", e.ID, err)
+	}
+	ops := []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName:           &st.table,
+			Item:                merge(keyOf(ticketPK(t.ID), skMsg+stamp(m.At)+"#"+m.ID), msg, item{"ticketId": s(string(t.ID))}),
+			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		}},
+		{Put: &types.Put{
+			TableName:           &st.table,
+			Item:                merge(keyOf(ticketPK(t.ID), skEvent+stamp(e.At)+"#"+e.ID), ev, item{"ticket": &types.AttributeValueMemberM{Value: head}}),
+			ConditionExpression: aws.String("attribute_not_exists(PK)"), // history is never rewritten
+		}},
+	}
+	if m.SourceID != "" {
+		ops = append(ops, types.TransactWriteItem{Put: &types.Put{
+			TableName: &st.table,
+			Item: merge(keyOf(pSent+string(m.Channel)+"#"+m.SourceID, skClaim), item{
+				"ticketId": s(string(t.ID)), "messageId": s(m.ID), "at": s(stamp(m.At)),
+			}),
+		}})
+	}
+	if _, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems:      ops,
+		ClientRequestToken: aws.String(m.ID),
+	}); err != nil {
+		return fmt.Errorf("record sent message on %s: %w", t.Ref, err)
+	}
+	return nil
+}

@@ -76,8 +76,8 @@ func (r *recorder) count() int {
 // clock is a settable time shared by every part under test.
 type clock struct{ t atomic.Pointer[time.Time] }
 
-func (c *clock) now() time.Time     { return *c.t.Load() }
-func (c *clock) set(t time.Time)    { c.t.Store(&t) }
+func (c *clock) now() time.Time      { return *c.t.Load() }
+func (c *clock) set(t time.Time)     { c.t.Store(&t) }
 func (c *clock) add(d time.Duration) { c.set(c.now().Add(d)) }
 
 type fixture struct {

@@ -34,10 +34,14 @@ type AckGate interface {
 	ReleaseAck(ctx context.Context, id ticket.ID, at time.Time) error
 }
 
-// Tickets is what sending needs of the ticket table.
+// Tickets is what the SMS channel needs of the ticket table.
 type Tickets interface {
 	Ticket(ctx context.Context, id ticket.ID) (*ticket.Ticket, error)
 	Apply(ctx context.Context, c ticket.Change) error
+	// AddSent records a message Frontdesk sent, and its event, on t
+	// without rewriting the ticket; the message's provider ID (SourceID)
+	// is indexed so that replies find the ticket.
+	AddSent(ctx context.Context, t *ticket.Ticket, m ticket.Message, e ticket.Event) error
 }
 
 // Why a text was not sent. Callers check them with errors.Is.
@@ -180,24 +184,10 @@ func (x *Texter) Send(ctx context.Context, o Outgoing) (Sent, error) {
 	return sent, nil
 }
 
-// record adds the sent message to the ticket, re-reading it when it
-// changed under us. The ticket's update time is left as it was: texts
-// Frontdesk sends do not keep a case open for threading.
+// record adds the sent message and a reply_sent event to the ticket. The
+// ticket itself is not rewritten: a text Frontdesk sends changes nothing
+// in it, and in particular does not keep a case open for threading.
 func (x *Texter) record(ctx context.Context, t *ticket.Ticket, msg ticket.Message, actor string, p Purpose) error {
-	for i := 0; i < 8; i++ {
-		next := *t
-		next.Messages, next.History = nil, nil
-		next.Version++
-		err := x.Tickets.Apply(ctx, ticket.Change{
-			Ticket: &next, PrevVersion: t.Version, Messages: []ticket.Message{msg},
-			Events: []ticket.Event{intake.NewEvent(ticket.EventReplySent, msg.At, actor, "sms "+string(p), msg.ID)},
-		})
-		if !errors.Is(err, ticket.ErrConflict) {
-			return err
-		}
-		if t, err = x.Tickets.Ticket(ctx, t.ID); err != nil {
-			return err
-		}
-	}
-	return fmt.Errorf("ticket %s still changing", t.Ref)
+	e := intake.NewEvent(ticket.EventReplySent, msg.At, actor, "sms "+string(p), msg.ID)
+	return x.Tickets.AddSent(ctx, t, msg, e)
 }
