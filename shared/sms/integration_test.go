@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/frontdesk/frontdesk/local/testenv"
 	"github.com/frontdesk/frontdesk/shared/dynamo"
@@ -81,6 +82,7 @@ func (c *clock) set(t time.Time)     { c.t.Store(&t) }
 func (c *clock) add(d time.Duration) { c.set(c.now().Add(d)) }
 
 type fixture struct {
+	db    *dynamodb.Client
 	store *dynamo.Store
 	svc   *sms.Service
 	texts *recorder
@@ -89,7 +91,7 @@ type fixture struct {
 
 func setup(tb testing.TB) *fixture {
 	tb.Helper()
-	store, _ := testenv.Table(tb)
+	store, db := testenv.Table(tb)
 	c := &clock{}
 	c.set(monday10)
 	store.Now = c.now
@@ -97,7 +99,7 @@ func setup(tb testing.TB) *fixture {
 	in := &intake.Service{Store: store, Rules: ticket.MustDefaultRules(shanghai), Region: "CN", Now: c.now}
 	svc := sms.New(store, in, sms.MustDefaultKeywords(), rec, "CN")
 	svc.Now, svc.Texter.Now = c.now, c.now
-	return &fixture{store: store, svc: svc, texts: rec, clock: c}
+	return &fixture{db: db, store: store, svc: svc, texts: rec, clock: c}
 }
 
 func (f *fixture) tickets(tb testing.TB) []ticket.Ticket {
