@@ -650,3 +650,51 @@ func readAll(tb testing.TB, resp *http.Response) string {
 		}
 	}
 }
+
+// TestWebhookFixtures posts Twilio requests whose signatures were computed
+// outside this code base (testdata/twilio-posts.json), with the tokens
+// "fixture-current" and "fixture-previous" accepted.
+func TestWebhookFixtures(t *testing.T) {
+	data, err := os.ReadFile("testdata/twilio-posts.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var posts []struct {
+		Name, URL, Signature, Body string
+		Status                     int
+	}
+	if err := json.Unmarshal(data, &posts); err != nil {
+		t.Fatal(err)
+	}
+	f := setup(t)
+	hook := &sms.Webhook{Service: f.svc, PublicURL: posts[0].URL, Tokens: []string{"fixture-current", "fixture-previous"}}
+	accepted := 0
+	for _, p := range posts {
+		t.Run(p.Name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/sms/twilio", strings.NewReader(p.Body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Twilio-Signature", p.Signature)
+			w := httptest.NewRecorder()
+			hook.ServeHTTP(w, req)
+			if w.Code != p.Status {
+				t.Errorf("status %d, want %d: %s", w.Code, p.Status, w.Body)
+			}
+			if w.Code == http.StatusOK {
+				accepted++
+				if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/xml") {
+					t.Errorf("content type %q, want text/xml", ct)
+				}
+			}
+		})
+	}
+	if accepted != 3 {
+		t.Errorf("%d posts accepted, want 3", accepted)
+	}
+	// The two valid posts are one message; the keyword makes no ticket.
+	if list := f.tickets(t); len(list) != 1 {
+		t.Errorf("%d tickets, want 1", len(list))
+	}
+	if opted, _ := f.store.OptedOut(context.Background(), "+8613800138099"); !opted {
+		t.Errorf("退订 by webhook did not opt the number out")
+	}
+}

@@ -176,6 +176,9 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 			if score, ok := surveyScore(m.Body); ok && sent.Meta["purpose"] == string(PurposeSurvey) {
 				return s.survey(ctx, in, score)
 			}
+		case errors.Is(err, ticket.ErrNotFound) && id != "":
+			// Ours, though the sent message itself is gone: still its ticket.
+			in.TicketID = id
 		case errors.Is(err, ticket.ErrNotFound):
 			// Not ours: a blast another system sent. Its ID groups the
 			// replies for staff.
