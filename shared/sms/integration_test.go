@@ -698,3 +698,35 @@ func TestWebhookFixtures(t *testing.T) {
 		t.Errorf("退订 by webhook did not opt the number out")
 	}
 }
+
+// TestNewTicketAfterResolve checks the new-ticket guard's way out: the
+// number's ticket was resolved within the guard's bucket, so no open
+// ticket takes the next text and the guard's counter is already spent; the
+// text still opens a new ticket.
+func TestNewTicketAfterResolve(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	const phone = "+8613800138070"
+	first, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "n1", From: phone, Body: "电表坏了"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := f.store.Ticket(ctx, first.Ticket.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := *tk
+	next.Status, next.Version = ticket.Resolved, tk.Version+1
+	if err := f.store.Apply(ctx, ticket.Change{Ticket: &next, PrevVersion: tk.Version,
+		Events: []ticket.Event{intake.NewEvent(ticket.EventResolved, f.clock.now(), "agent", "", "")}}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(time.Minute)
+	second, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "n2", From: phone, Body: "又坏了"}, false)
+	if err != nil {
+		t.Fatalf("Handle after resolve: %v", err)
+	}
+	if !second.Created || second.Ticket.ID == first.Ticket.ID {
+		t.Errorf("text after resolve = created %v on %s, want a new ticket", second.Created, second.Ticket.Ref)
+	}
+}
