@@ -46,6 +46,7 @@ var setups = []struct {
 }{
 	{"inspection", (*stack).inspection},
 	{"web form", (*stack).webform},
+	{"sms", (*stack).sms},
 }
 
 func envPort(name string, def int) (int, error) {

@@ -1,0 +1,59 @@
+// Command twilio is the Lambda behind POST /sms/twilio: Twilio's
+// incoming-message webhook, answered with TwiML.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	_ "time/tzdata"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/frontdesk/frontdesk/shared/dynamo"
+	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/sms"
+)
+
+func loadConfig() (sms.Config, error) { return sms.ParseEnv(os.LookupEnv, true) }
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	cfg, err := loadConfig()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	ctx := context.Background()
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "aws config:", err)
+		os.Exit(1)
+	}
+	// The auth tokens are a SecureString parameter, read once per cold start.
+	p, err := ssm.NewFromConfig(awsCfg).GetParameter(ctx, &ssm.GetParameterInput{
+		Name: aws.String(cfg.TwilioTokensParameter), WithDecryption: aws.Bool(true),
+	})
+	var tokens []string
+	if err == nil {
+		tokens, err = sms.Tokens(aws.ToString(p.Parameter.Value))
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "twilio auth tokens:", err)
+		os.Exit(1)
+	}
+	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table)
+	in := &intake.Service{Store: store, Rules: cfg.Rules, Region: cfg.Region}
+	sender := &sms.SNSSender{Client: sns.NewFromConfig(awsCfg), OriginationNumber: cfg.OriginationNumber, SenderID: cfg.SenderID}
+	svc := sms.New(store, in, cfg.Keywords, sender, cfg.Region)
+	svc.ThreadWindow, svc.Texter.AckEvery = cfg.ThreadWindow, cfg.AckEvery
+	hook := &sms.Webhook{Service: svc, PublicURL: cfg.TwilioURL, Tokens: tokens}
+	lambda.Start(httpadapter.NewV2(hook).ProxyWithContext)
+}

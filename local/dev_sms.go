@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/frontdesk/frontdesk/local/awslocal"
+	"github.com/frontdesk/frontdesk/local/sqspoll"
+	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/sms"
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+// outboxSender stands in for SNS Publish to a phone number, which fauxqs
+// does not support ("TopicArn is required"): texts go to the local outbox
+// with a made-up provider ID. Production sends through sms.SNSSender.
+type outboxSender struct{ outbox *outbox }
+
+func (o outboxSender) Send(_ context.Context, to, body string) (string, error) {
+	id := "local-sms-" + string(ticket.NewID(time.Now()))
+	o.outbox.add(outboxEntry{Channel: ticket.SMS, To: to, Body: body, ProviderID: id, At: time.Now().UTC()})
+	return id, nil
+}
+
+// sms wires the SMS channel as Lambda runs it: the inbound topic feeds a
+// queue that a poller hands to the real queue handler in batches, and the
+// Twilio webhook is served at POST /sms/twilio with a dev auth token.
+func (st *stack) sms(ctx context.Context) error {
+	snsc, sqsc := awslocal.SNS(st.emus.fauxqs.URL), awslocal.SQS(st.emus.fauxqs.URL)
+	topic, queueURL, queueARN, err := sqspoll.Wire(ctx, snsc, sqsc, "frontdesk-local-sms-inbound", "frontdesk-local-sms-inbound")
+	if err != nil {
+		return err
+	}
+	zone, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return err
+	}
+	in := &intake.Service{Store: st.store, Rules: ticket.MustDefaultRules(zone), Region: "CN"}
+	svc := sms.New(st.store, in, sms.MustDefaultKeywords(), outboxSender{st.outbox}, "CN")
+
+	poller := &sqspoll.Poller{SQS: sqsc, QueueURL: queueURL, QueueARN: queueARN, Region: awslocal.Region,
+		Handler: (&sms.QueueHandler{Service: svc}).Handle}
+	st.wg.Add(1)
+	go func() {
+		defer st.wg.Done()
+		poller.Run(ctx, func(err error) { slog.Warn("sms queue poll failed", "err", err) })
+	}()
+
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return err
+	}
+	token := hex.EncodeToString(b[:])
+	st.mux.HandleFunc("POST /sms/twilio", func(w http.ResponseWriter, r *http.Request) {
+		// The signature covers the URL Twilio was given: here, this one.
+		hook := sms.Webhook{Service: svc, PublicURL: st.url("/sms/twilio"), Tokens: []string{token}}
+		hook.ServeHTTP(w, r)
+	})
+	st.mux.HandleFunc("POST /_local/sms", func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, sms.MaxPayload))
+		if err != nil {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "payload over 256 KiB"})
+			return
+		}
+		// Published as given, like End User Messaging does: bad payloads
+		// are the handler's to quarantine.
+		out, err := snsc.Publish(r.Context(), &sns.PublishInput{TopicArn: aws.String(topic), Message: aws.String(string(body))})
+		if err != nil {
+			writeJSON(w, http.StatusBadGateway, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusAccepted, map[string]string{"snsMessageId": aws.ToString(out.MessageId), "topicArn": topic})
+	})
+	st.urls = append(st.urls,
+		"SMS, Twilio webhook   POST "+st.url("/sms/twilio")+fmt.Sprintf("  (dev auth token %s)", token),
+		"SMS, End User Msg     POST "+st.url("/_local/sms")+"  (JSON payload → inbound topic → queue → handler)",
+	)
+	return nil
+}

@@ -1,0 +1,238 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+// Key parts of the SMS channel's items.
+const (
+	pOptOut   = "OPTOUT#"
+	pKeyword  = "KEYWORD#"
+	skState   = "STATE"
+	skAckGate = "ACKGATE"
+)
+
+func optOutPK(phone string) string {
+	return pOptOut + strings.TrimPrefix(ContactKey("phone", phone), pContact+"phone#")
+}
+
+// OptedOut reports whether phone (E.164) has opted out of texts. A number
+// never seen has not.
+func (st *Store) OptedOut(ctx context.Context, phone string) (bool, error) {
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &st.table, Key: keyOf(optOutPK(phone), skState), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return false, fmt.Errorf("read opt-out: %w", err)
+	}
+	v, ok := out.Item["optedOut"].(*types.AttributeValueMemberBOOL)
+	return ok && v.Value, nil
+}
+
+// SetOptOut records that phone opted out (or back in) at at. Keywords can
+// arrive out of order: a record newer than at is kept, so a late STOP never
+// undoes a later START. Setting the same state twice is harmless.
+func (st *Store) SetOptOut(ctx context.Context, phone string, optedOut bool, at time.Time) error {
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &st.table,
+		Key:                 keyOf(optOutPK(phone), skState),
+		UpdateExpression:    aws.String("SET optedOut = :v, #at = :at"),
+		ConditionExpression: aws.String("attribute_not_exists(#at) OR #at <= :at"),
+		ExpressionAttributeNames: map[string]string{
+			"#at": "at",
+		},
+		ExpressionAttributeValues: item{
+			":v":  &types.AttributeValueMemberBOOL{Value: optedOut},
+			":at": s(stamp(at)),
+		},
+	})
+	var older *types.ConditionalCheckFailedException
+	if errors.As(err, &older) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("record opt-out: %w", err)
+	}
+	return nil
+}
+
+func keywordKey(src ticket.Source) item {
+	return keyOf(pKeyword+string(src.Channel)+"#"+src.ID, skClaim)
+}
+
+// ClaimKeyword claims an inbound keyword message (one that makes no
+// ticket) so that its reply is sent once: it reports false when src was
+// claimed before.
+func (st *Store) ClaimKeyword(ctx context.Context, src ticket.Source, action string) (bool, error) {
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &st.table,
+		Key:                 keywordKey(src),
+		UpdateExpression:    aws.String("SET claimed = :now, #action = :action, #ttl = :ttl"),
+		ConditionExpression: aws.String("attribute_not_exists(claimed)"),
+		ExpressionAttributeNames: map[string]string{
+			"#action": "action", "#ttl": attrTTL,
+		},
+		ExpressionAttributeValues: item{
+			":now": s(stamp(st.now())), ":action": s(action),
+			":ttl": n(st.now().Add(st.SourceTTL).Unix()),
+		},
+	})
+	var taken *types.ConditionalCheckFailedException
+	if errors.As(err, &taken) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("claim keyword %s: %w", src, err)
+	}
+	return true, nil
+}
+
+// ReleaseKeyword drops a keyword claim whose reply could not be sent, so
+// the redelivery tries again.
+func (st *Store) ReleaseKeyword(ctx context.Context, src ticket.Source) error {
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &st.table, Key: keywordKey(src), UpdateExpression: aws.String("REMOVE claimed"),
+	})
+	if err != nil {
+		return fmt.Errorf("release keyword %s: %w", src, err)
+	}
+	return nil
+}
+
+// ClaimAck takes the ticket's acknowledgement slot at at, unless another
+// acknowledgement took it less than every ago: one conditional write, so
+// concurrent deliveries cannot both send.
+func (st *Store) ClaimAck(ctx context.Context, id ticket.ID, at time.Time, every time.Duration) (bool, error) {
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &st.table,
+		Key:                 keyOf(ticketPK(id), skAckGate),
+		UpdateExpression:    aws.String("SET lastAck = :at"),
+		ConditionExpression: aws.String("attribute_not_exists(lastAck) OR lastAck <= :cutoff"),
+		ExpressionAttributeValues: item{
+			":at": s(stamp(at)), ":cutoff": s(stamp(at.Add(-every))),
+		},
+	})
+	var taken *types.ConditionalCheckFailedException
+	if errors.As(err, &taken) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("claim acknowledgement of %s: %w", id, err)
+	}
+	return true, nil
+}
+
+// ReleaseAck gives back the slot ClaimAck took at at (the text could not
+// be sent); a slot taken since is left alone.
+func (st *Store) ReleaseAck(ctx context.Context, id ticket.ID, at time.Time) error {
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &st.table,
+		Key:                       keyOf(ticketPK(id), skAckGate),
+		UpdateExpression:          aws.String("REMOVE lastAck"),
+		ConditionExpression:       aws.String("lastAck = :at"),
+		ExpressionAttributeValues: item{":at": s(stamp(at))},
+	})
+	var moved *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &moved) {
+		return fmt.Errorf("release acknowledgement of %s: %w", id, err)
+	}
+	return nil
+}
+
+// SentMessage returns the message Frontdesk sent with provider ID
+// providerID, and its ticket: two reads by key, no query.
+func (st *Store) SentMessage(ctx context.Context, ch ticket.Channel, providerID string) (ticket.ID, *ticket.Message, error) {
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &st.table, Key: keyOf(pSent+string(ch)+"#"+providerID, skClaim),
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("look up sent message: %w", err)
+	}
+	var sent struct {
+		TicketID  string `dynamodbav:"ticketId"`
+		MessageID string `dynamodbav:"messageId"`
+		At        string `dynamodbav:"at"`
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &sent); err != nil {
+		return "", nil, fmt.Errorf("decode sent message: %w", err)
+	}
+	if sent.TicketID == "" {
+		return "", nil, fmt.Errorf("look up sent message: %w", ticket.ErrNotFound)
+	}
+	id := ticket.ID(sent.TicketID)
+	msg, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &st.table, Key: keyOf(ticketPK(id), skMsg+sent.At+"#"+sent.MessageID),
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("read sent message of %s: %w", id, err)
+	}
+	if msg.Item == nil {
+		return id, nil, fmt.Errorf("read sent message of %s: %w", id, ticket.ErrNotFound)
+	}
+	var m ticket.Message
+	if err := attributevalue.UnmarshalMapWithOptions(msg.Item, &m, jsonTagsDecode); err != nil {
+		return "", nil, fmt.Errorf("decode sent message of %s: %w", id, err)
+	}
+	return id, &m, nil
+}
+
+// AddSent records a message Frontdesk sent on ticket t, with its history
+// event, in one transaction: the message, the sent-message index entry that
+// lets a reply find the ticket, and the event carrying the ticket as it
+// stands. The ticket item itself is not rewritten (nothing in it changed),
+// so this never conflicts with a concurrent change to the ticket.
+func (st *Store) AddSent(ctx context.Context, t *ticket.Ticket, m ticket.Message, e ticket.Event) error {
+	if m.Direction != ticket.Outbound {
+		return fmt.Errorf("record sent message %s: direction is %q", m.ID, m.Direction)
+	}
+	head, err := marshalTicket(t)
+	if err != nil {
+		return err
+	}
+	msg, err := attributevalue.MarshalMapWithOptions(m, jsonTags)
+	if err != nil {
+		return fmt.Errorf("encode message %s: %w", m.ID, err)
+	}
+	ev, err := attributevalue.MarshalMapWithOptions(e, jsonTags)
+	if err != nil {
+		return fmt.Errorf("encode event %s: %w", e.ID, err)
+	}
+	ops := []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName:           &st.table,
+			Item:                merge(keyOf(ticketPK(t.ID), skMsg+stamp(m.At)+"#"+m.ID), msg, item{"ticketId": s(string(t.ID))}),
+			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		}},
+		{Put: &types.Put{
+			TableName:           &st.table,
+			Item:                merge(keyOf(ticketPK(t.ID), skEvent+stamp(e.At)+"#"+e.ID), ev, item{"ticket": &types.AttributeValueMemberM{Value: head}}),
+			ConditionExpression: aws.String("attribute_not_exists(PK)"), // history is never rewritten
+		}},
+	}
+	if m.SourceID != "" {
+		ops = append(ops, types.TransactWriteItem{Put: &types.Put{
+			TableName: &st.table,
+			Item: merge(keyOf(pSent+string(m.Channel)+"#"+m.SourceID, skClaim), item{
+				"ticketId": s(string(t.ID)), "messageId": s(m.ID), "at": s(stamp(m.At)),
+			}),
+		}})
+	}
+	if _, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems:      ops,
+		ClientRequestToken: aws.String(m.ID),
+	}); err != nil {
+		return fmt.Errorf("record sent message on %s: %w", t.Ref, err)
+	}
+	return nil
+}

@@ -1,0 +1,732 @@
+package sms_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/frontdesk/frontdesk/local/testenv"
+	"github.com/frontdesk/frontdesk/shared/dynamo"
+	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/sms"
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+var shanghai, _ = time.LoadLocation("Asia/Shanghai")
+
+// monday10 is Monday 2026-11-23 10:00 in Shanghai, the fixtures' time.
+var monday10 = time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)
+
+// sentText is one text the recorder was asked to send.
+type sentText struct {
+	To, Body, ID string
+}
+
+// recorder is the test's SMS sender: it keeps what it was asked to send,
+// and fails for the numbers in failFor.
+type recorder struct {
+	mu      sync.Mutex
+	sent    []sentText
+	n       atomic.Int64
+	failFor sync.Map
+}
+
+func (r *recorder) Send(_ context.Context, to, body string) (string, error) {
+	if _, bad := r.failFor.Load(to); bad {
+		return "", errors.New("sms provider unavailable")
+	}
+	id := fmt.Sprintf("rec-%06d", r.n.Add(1))
+	r.mu.Lock()
+	r.sent = append(r.sent, sentText{To: to, Body: body, ID: id})
+	r.mu.Unlock()
+	return id, nil
+}
+
+func (r *recorder) to(phone string) []sentText {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []sentText
+	for _, s := range r.sent {
+		if s.To == phone {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.sent)
+}
+
+// clock is a settable time shared by every part under test.
+type clock struct{ t atomic.Pointer[time.Time] }
+
+func (c *clock) now() time.Time      { return *c.t.Load() }
+func (c *clock) set(t time.Time)     { c.t.Store(&t) }
+func (c *clock) add(d time.Duration) { c.set(c.now().Add(d)) }
+
+type fixture struct {
+	db    *dynamodb.Client
+	store *dynamo.Store
+	svc   *sms.Service
+	texts *recorder
+	clock *clock
+}
+
+func setup(tb testing.TB) *fixture {
+	tb.Helper()
+	store, db := testenv.Table(tb)
+	c := &clock{}
+	c.set(monday10)
+	store.Now = c.now
+	rec := &recorder{}
+	in := &intake.Service{Store: store, Rules: ticket.MustDefaultRules(shanghai), Region: "CN", Now: c.now}
+	svc := sms.New(store, in, sms.MustDefaultKeywords(), rec, "CN")
+	svc.Now, svc.Texter.Now = c.now, c.now
+	return &fixture{db: db, store: store, svc: svc, texts: rec, clock: c}
+}
+
+func (f *fixture) tickets(tb testing.TB) []ticket.Ticket {
+	tb.Helper()
+	list, err := f.store.Recent(context.Background(), 10000, 3)
+	if err != nil {
+		tb.Fatalf("Recent: %v", err)
+	}
+	return list
+}
+
+func (f *fixture) view(tb testing.TB, id ticket.ID) *ticket.Ticket {
+	tb.Helper()
+	t, err := f.store.View(context.Background(), id)
+	if err != nil {
+		tb.Fatalf("View(%s): %v", id, err)
+	}
+	return t
+}
+
+func inbound(tb testing.TB, h *sms.QueueHandler, name string) events.SQSEventResponse {
+	tb.Helper()
+	data, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return invoke(tb, h, data)
+}
+
+func invoke(tb testing.TB, h *sms.QueueHandler, payload []byte) events.SQSEventResponse {
+	tb.Helper()
+	raw, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), payload)
+	if err != nil {
+		tb.Fatalf("Invoke: %v", err)
+	}
+	var resp events.SQSEventResponse
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		tb.Fatalf("decode response %s: %v", raw, err)
+	}
+	return resp
+}
+
+// record wraps an End User Messaging payload in an SNS notification in an
+// SQS message, as the queue delivers it.
+func record(tb testing.TB, sqsID string, p sms.Inbound, at time.Time) events.SQSMessage {
+	tb.Helper()
+	msg, err := json.Marshal(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	env, err := json.Marshal(events.SNSEntity{Type: "Notification", MessageID: "sns-" + sqsID, TopicArn: "arn:aws:sns:us-east-1:000000000000:inbound", Message: string(msg), Timestamp: at})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return events.SQSMessage{MessageId: sqsID, Body: string(env), EventSource: "aws:sqs"}
+}
+
+func event(tb testing.TB, recs ...events.SQSMessage) []byte {
+	tb.Helper()
+	b, err := json.Marshal(events.SQSEvent{Records: recs})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func TestQueueFixtures(t *testing.T) {
+	f := setup(t)
+	h := &sms.QueueHandler{Service: f.svc}
+	if resp := inbound(t, h, "sqs-event.json"); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures = %+v, want none", resp.BatchItemFailures)
+	}
+	list := f.tickets(t)
+	if len(list) != 3 {
+		t.Fatalf("%d tickets, want 3", len(list))
+	}
+	byPhone := map[string]ticket.Ticket{}
+	for _, tk := range list {
+		byPhone[tk.Contact.Phone] = tk
+	}
+	tests := []struct {
+		phone    string
+		kind     ticket.Kind
+		priority ticket.Priority
+		lang     string
+		blast    string
+		ack      string
+	}{
+		{"+8613800138000", ticket.Emergency, ticket.P1, "zh-Hans", "", "已收到您的短信"},
+		{"+14255550182", ticket.Billing, ticket.P3, "en", "wJ0fGAobSz1hhi7S4RGGfE8Hn9WaFJTS", "We got your message"},
+		{"+85291234567", ticket.Inquiry, ticket.P3, "zh-Hant", "", "已收到您的短訊"},
+	}
+	for _, tt := range tests {
+		tk, ok := byPhone[tt.phone]
+		if !ok {
+			t.Errorf("no ticket for %s", tt.phone)
+			continue
+		}
+		if tk.Kind != tt.kind || tk.Priority != tt.priority || tk.Language != tt.lang || tk.BlastID != tt.blast || tk.Channel != ticket.SMS {
+			t.Errorf("ticket for %s = %s %s %q blast %q channel %s, want %s %s %q blast %q sms",
+				tt.phone, tk.Kind, tk.Priority, tk.Language, tk.BlastID, tk.Channel, tt.kind, tt.priority, tt.lang, tt.blast)
+		}
+		acks := f.texts.to(tt.phone)
+		if len(acks) != 1 || !strings.Contains(acks[0].Body, tt.ack) || !strings.Contains(acks[0].Body, string(tk.Ref)) {
+			t.Errorf("texts to %s = %+v, want one acknowledgement with %q and %s", tt.phone, acks, tt.ack, tk.Ref)
+			continue
+		}
+		if seg := sms.Count(acks[0].Body); seg.Parts != 1 {
+			t.Errorf("acknowledgement to %s is %d parts, want 1", tt.phone, seg.Parts)
+		}
+		// The acknowledgement is on the ticket with the provider's ID, so a
+		// reply to it threads.
+		full := f.view(t, tk.ID)
+		var out []ticket.Message
+		for _, m := range full.Messages {
+			if m.Direction == ticket.Outbound {
+				out = append(out, m)
+			}
+		}
+		if len(full.Messages) != 2 || len(out) != 1 || out[0].SourceID != acks[0].ID || out[0].Meta["purpose"] != "ack" {
+			t.Errorf("messages of %s = %+v, want the text and the acknowledgement %s", tk.Ref, full.Messages, acks[0].ID)
+		}
+		if id, err := f.store.BySent(context.Background(), ticket.SMS, acks[0].ID); err != nil || id != tk.ID {
+			t.Errorf("BySent(%s) = %s, %v, want %s", acks[0].ID, id, err, tk.ID)
+		}
+	}
+}
+
+func TestQueueQuarantinesBadInput(t *testing.T) {
+	f := setup(t)
+	h := &sms.QueueHandler{Service: f.svc}
+	if resp := inbound(t, h, "sqs-bad.json"); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures = %+v, want none: bad input is quarantined, not retried", resp.BatchItemFailures)
+	}
+	q, err := f.store.Quarantined(context.Background(), ticket.SMS, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]string{}
+	for _, item := range q {
+		reasons[item.ID] = item.Reason
+		if len(item.Payload) == 0 {
+			t.Errorf("quarantine %s kept no payload", item.ID)
+		}
+	}
+	want := map[string]string{
+		"delivery-bad-0001-malformed": sms.ReasonMalformed,
+		"bad-empty-0002":              sms.ReasonEmpty,
+		"bad-long-0003":               sms.ReasonTooLong,
+		"bad-number-0004":             sms.ReasonNumber,
+		"delivery-bad-0005-noid":      sms.ReasonNoID,
+	}
+	for id, reason := range want {
+		if !strings.HasPrefix(reasons[id], reason) {
+			t.Errorf("quarantine %s reason = %q, want %s", id, reasons[id], reason)
+		}
+	}
+	if len(q) != len(want) {
+		t.Errorf("%d quarantined, want %d: %v", len(q), len(want), reasons)
+	}
+	if list := f.tickets(t); len(list) != 1 || list[0].Kind != ticket.Repair {
+		t.Errorf("tickets = %+v, want the one good repair report", list)
+	}
+	// A redelivery of the same bad batch adds nothing.
+	inbound(t, h, "sqs-bad.json")
+	if q2, _ := f.store.Quarantined(context.Background(), ticket.SMS, true); len(q2) != len(q) {
+		t.Errorf("after redelivery %d quarantined, want %d", len(q2), len(q))
+	}
+}
+
+func TestFailedRecordIsRetriedAlone(t *testing.T) {
+	f := setup(t)
+	h := &sms.QueueHandler{Service: f.svc}
+	f.texts.failFor.Store("+8613800138011", true)
+	recs := []events.SQSMessage{
+		record(t, "q1", sms.Inbound{OriginationNumber: "+8613800138010", MessageBody: "电表坏了", InboundMessageID: "in-1"}, monday10),
+		record(t, "q2", sms.Inbound{OriginationNumber: "+8613800138011", MessageBody: "电表坏了", InboundMessageID: "in-2"}, monday10),
+		record(t, "q3", sms.Inbound{OriginationNumber: "+8613800138012", MessageBody: "电表坏了", InboundMessageID: "in-3"}, monday10),
+	}
+	resp := invoke(t, h, event(t, recs...))
+	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "q2" {
+		t.Fatalf("failures = %+v, want exactly q2", resp.BatchItemFailures)
+	}
+	// The ticket is kept; the redelivery acknowledges it once, without a
+	// second ticket.
+	f.texts.failFor.Delete("+8613800138011")
+	if resp := invoke(t, h, event(t, recs[1])); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("redelivery failures = %+v", resp.BatchItemFailures)
+	}
+	invoke(t, h, event(t, recs[1]))
+	if n := len(f.texts.to("+8613800138011")); n != 1 {
+		t.Errorf("%d acknowledgements after redelivery, want 1", n)
+	}
+	if n := len(f.tickets(t)); n != 3 {
+		t.Errorf("%d tickets, want 3", n)
+	}
+}
+
+func TestSameMessageThreeTimes(t *testing.T) {
+	for _, concurrent := range []bool{false, true} {
+		t.Run(fmt.Sprintf("concurrent=%v", concurrent), func(t *testing.T) {
+			f := setup(t)
+			h := &sms.QueueHandler{Service: f.svc}
+			rec := record(t, "q", sms.Inbound{OriginationNumber: "+8613800138020", MessageBody: "停水了，什么时候恢复？", InboundMessageID: "same-id"}, monday10)
+			if concurrent {
+				// Three deliveries in one batch are handled at once.
+				r1, r2, r3 := rec, rec, rec
+				r1.MessageId, r2.MessageId, r3.MessageId = "a", "b", "c"
+				if resp := invoke(t, h, event(t, r1, r2, r3)); len(resp.BatchItemFailures) != 0 {
+					t.Fatalf("failures = %+v", resp.BatchItemFailures)
+				}
+			} else {
+				for i := 0; i < 3; i++ {
+					if resp := invoke(t, h, event(t, rec)); len(resp.BatchItemFailures) != 0 {
+						t.Fatalf("failures = %+v", resp.BatchItemFailures)
+					}
+				}
+			}
+			list := f.tickets(t)
+			if len(list) != 1 {
+				t.Fatalf("%d tickets, want 1", len(list))
+			}
+			full := f.view(t, list[0].ID)
+			in := 0
+			for _, m := range full.Messages {
+				if m.Direction == ticket.Inbound {
+					in++
+				}
+			}
+			if in != 1 {
+				t.Errorf("%d inbound messages, want 1", in)
+			}
+			if n := f.texts.count(); n != 1 {
+				t.Errorf("%d texts sent, want 1 acknowledgement", n)
+			}
+		})
+	}
+}
+
+func TestNewNumberRace(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	for round := 0; round < 10; round++ {
+		phone := fmt.Sprintf("+86138001390%02d", round)
+		var wg sync.WaitGroup
+		for i := 0; i < 2; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m := sms.Message{Provider: sms.EndUserMessaging, ID: fmt.Sprintf("race-%d-%d", round, i), From: phone, Body: fmt.Sprintf("第%d条：路灯坏了", i), At: monday10}
+				if _, err := f.svc.Handle(ctx, m, false); err != nil {
+					t.Errorf("Handle: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	list := f.tickets(t)
+	if len(list) != 10 {
+		t.Fatalf("%d tickets for 10 numbers, want 10", len(list))
+	}
+	for _, tk := range list {
+		full := f.view(t, tk.ID)
+		in := 0
+		for _, m := range full.Messages {
+			if m.Direction == ticket.Inbound {
+				in++
+			}
+		}
+		if in != 2 {
+			t.Errorf("ticket %s has %d inbound messages, want both", tk.Ref, in)
+		}
+	}
+}
+
+func TestKeywords(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	const phone = "+8613800138030"
+	handle := func(id, body string) sms.Outcome {
+		t.Helper()
+		out, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: id, From: phone, Body: body}, false)
+		if err != nil {
+			t.Fatalf("Handle(%q): %v", body, err)
+		}
+		return out
+	}
+	if out := handle("k1", "退订"); out.Action != sms.OptOut || out.Ticket != nil {
+		t.Errorf("退订 = %+v, want opt-out and no ticket", out)
+	}
+	if out, _ := f.store.OptedOut(ctx, phone); !out {
+		t.Errorf("OptedOut after 退订 = false")
+	}
+	// The redelivered keyword is not answered twice.
+	handle("k1", "退订")
+	if got := f.texts.to(phone); len(got) != 1 || !strings.Contains(got[0].Body, "您已退订") {
+		t.Errorf("texts = %+v, want one opt-out confirmation in Chinese", got)
+	}
+	// A text from an opted-out number is a ticket but is not acknowledged.
+	if out := handle("k2", "我的水表坏了"); out.Ticket == nil || out.Acked {
+		t.Errorf("text after opt-out = %+v, want a ticket without acknowledgement", out)
+	}
+	if out := handle("k3", "help"); out.Action != sms.Help || !strings.Contains(out.Reply, "STOP") {
+		t.Errorf("help = %+v, want the English help text", out)
+	}
+	if out := handle("k4", "START"); out.Action != sms.OptIn {
+		t.Errorf("START = %+v, want opt-in", out)
+	}
+	if out, _ := f.store.OptedOut(ctx, phone); out {
+		t.Errorf("OptedOut after START = true")
+	}
+	if n := len(f.tickets(t)); n != 1 {
+		t.Errorf("%d tickets, want only the one real message", n)
+	}
+
+	// A sentence asking to stop is a ticket for a person, not an opt-out.
+	other := "+8613800138031"
+	out, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "k5", From: other, Body: "please stop texting me"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Ticket == nil || !out.Ticket.NeedsPerson || out.Acked {
+		t.Errorf("please stop = %+v, want a ticket flagged for a person, not acknowledged", out)
+	}
+	if opted, _ := f.store.OptedOut(ctx, other); opted {
+		t.Errorf("a sentence opted the number out")
+	}
+
+	// The callback keyword opens a callback ticket.
+	out, err = f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "k6", From: "+85291234568", Body: "回電"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Ticket == nil || out.Ticket.Kind != ticket.CallbackRq || out.Ticket.Language != "zh-Hant" || !out.Acked {
+		t.Errorf("回電 = %+v, want an acknowledged zh-Hant callback ticket", out.Ticket)
+	}
+}
+
+func TestOptOutThenReminder(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	const phone = "+8613800138040"
+	first, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "o1", From: phone, Body: "明天上午有人来修吗"}, false)
+	if err != nil || first.Ticket == nil {
+		t.Fatalf("Handle: %+v %v", first, err)
+	}
+	if _, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "o2", From: phone, Body: "STOP"}, false); err != nil {
+		t.Fatal(err)
+	}
+	before := f.texts.count()
+	_, err = f.svc.Texter.Send(ctx, sms.Outgoing{TicketID: first.Ticket.ID, Body: "提醒：明天9:00–11:00回电", Purpose: sms.PurposeReminder})
+	if !errors.Is(err, sms.ErrOptedOut) {
+		t.Errorf("reminder after STOP = %v, want ErrOptedOut", err)
+	}
+	if n := f.texts.count(); n != before {
+		t.Errorf("%d texts sent after STOP, want none", n-before)
+	}
+	full := f.view(t, first.Ticket.ID)
+	for _, m := range full.Messages {
+		if m.Meta["purpose"] == string(sms.PurposeReminder) {
+			t.Errorf("reminder recorded on the ticket although not sent: %+v", m)
+		}
+	}
+	// An older STOP arriving after a newer START does not undo it.
+	f.clock.add(time.Minute)
+	if _, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "o3", From: phone, Body: "START", At: f.clock.now()}, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "o4", From: phone, Body: "STOP", At: monday10.Add(-time.Hour)}, false); err != nil {
+		t.Fatal(err)
+	}
+	if opted, _ := f.store.OptedOut(ctx, phone); opted {
+		t.Errorf("a late, older STOP undid the newer START")
+	}
+	if _, err := f.svc.Texter.Send(ctx, sms.Outgoing{TicketID: first.Ticket.ID, Body: "提醒：明天9:00–11:00回电", Purpose: sms.PurposeReminder}); err != nil {
+		t.Errorf("reminder after START: %v", err)
+	}
+}
+
+func TestRepliesThreadAndSurvey(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.svc.ThreadWindow = -1 // only the reply link may thread
+	const phone = "+8613800138050"
+	first, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "r1", From: phone, Body: "报修：楼道灯不亮"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack := f.texts.to(phone)[0]
+	reply, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "r2", From: phone, Body: "好的，谢谢", ReplyTo: ack.ID}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reply.Created || reply.Ticket.ID != first.Ticket.ID {
+		t.Errorf("reply to the acknowledgement went to %s (created %v), want %s", reply.Ticket.Ref, reply.Created, first.Ticket.Ref)
+	}
+	// A survey sent later; "4" in reply to it is recorded on the ticket.
+	survey, err := f.svc.Texter.Send(ctx, sms.Outgoing{TicketID: first.Ticket.ID, Body: "请为本次服务打分，回复1-5", Purpose: sms.PurposeSurvey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "r3", From: phone, Body: "４", ReplyTo: survey.ProviderID}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Survey != 4 || out.Ticket.ID != first.Ticket.ID {
+		t.Errorf("survey answer = %+v, want score 4 on %s", out, first.Ticket.Ref)
+	}
+	full := f.view(t, first.Ticket.ID)
+	found := false
+	for _, e := range full.History {
+		if e.Type == ticket.EventSurveyAnswered && e.Detail == "score=4" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("history = %+v, want survey_answered score=4", full.History)
+	}
+	// "4" replying to the acknowledgement (not a survey) is an ordinary
+	// message; a redelivered survey answer is recorded once.
+	if out, _ := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "r4", From: phone, Body: "4", ReplyTo: ack.ID}, false); out.Survey != 0 {
+		t.Errorf("4 in reply to an acknowledgement = survey %d, want an ordinary message", out.Survey)
+	}
+	if out, _ := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "r3", From: phone, Body: "４", ReplyTo: survey.ProviderID}, false); !out.Duplicate {
+		t.Errorf("redelivered survey answer = %+v, want a duplicate", out)
+	}
+	if n := len(f.tickets(t)); n != 1 {
+		t.Errorf("%d tickets, want 1", n)
+	}
+}
+
+func TestAcknowledgementThrottle(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	const phone = "+8613800138060"
+	send := func(id string) sms.Outcome {
+		t.Helper()
+		out, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: id, From: phone, Body: "还没有人来修 " + id}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if !send("a1").Acked {
+		t.Errorf("first text not acknowledged")
+	}
+	f.clock.add(4 * time.Minute)
+	if send("a2").Acked {
+		t.Errorf("second text 4 minutes later acknowledged, want throttled")
+	}
+	f.clock.add(7 * time.Minute)
+	if !send("a3").Acked {
+		t.Errorf("text 11 minutes after the first acknowledgement not acknowledged")
+	}
+	if n := len(f.texts.to(phone)); n != 2 {
+		t.Errorf("%d acknowledgements, want 2", n)
+	}
+	// Concurrent texts on one ticket: still at most one.
+	f.clock.add(11 * time.Minute)
+	var wg sync.WaitGroup
+	for i := 0; i < 5; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			send(fmt.Sprintf("b%d", i))
+		}()
+	}
+	wg.Wait()
+	if n := len(f.texts.to(phone)); n != 3 {
+		t.Errorf("%d acknowledgements after a burst, want 3", n)
+	}
+}
+
+func TestWebhook(t *testing.T) {
+	f := setup(t)
+	const public = "https://api.example.com/dev/sms/twilio"
+	hook := &sms.Webhook{Service: f.svc, PublicURL: public, Tokens: []string{"new-token", "old-token"}}
+	srv := httptest.NewServer(hook)
+	defer srv.Close()
+	post := func(form url.Values, token string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/sms/twilio", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Twilio-Signature", sms.TwilioSignature(token, public, form))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b strings.Builder
+		_, _ = fmt.Fprint(&b, readAll(t, resp))
+		return resp.StatusCode, b.String()
+	}
+	data, err := os.ReadFile("testdata/twilio-inbound.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, _ := url.ParseQuery(strings.TrimSpace(string(data)))
+
+	if code, _ := post(form, "forged-token"); code != http.StatusForbidden {
+		t.Errorf("forged signature: status %d, want 403", code)
+	}
+	if n := len(f.tickets(t)); n != 0 {
+		t.Fatalf("forged post made %d tickets", n)
+	}
+	code, body := post(form, "old-token")
+	if code != http.StatusOK || !strings.Contains(body, "<Response><Message>We got your message, ref FD-") {
+		t.Fatalf("signed post: %d %s, want 200 and the acknowledgement in TwiML", code, body)
+	}
+	// Twilio retries: the same MessageSid is one ticket and no second reply.
+	code, body = post(form, "new-token")
+	if code != http.StatusOK || strings.Contains(body, "<Message>") {
+		t.Errorf("retried post: %d %s, want 200 and no reply", code, body)
+	}
+	list := f.tickets(t)
+	if len(list) != 1 || list[0].Kind != ticket.Repair {
+		t.Fatalf("tickets = %+v, want one repair", list)
+	}
+	full := f.view(t, list[0].ID)
+	if len(full.Messages) != 2 || full.Messages[1].Meta["purpose"] != "ack" {
+		t.Errorf("messages = %+v, want the text and the recorded acknowledgement", full.Messages)
+	}
+	if f.texts.count() != 0 {
+		t.Errorf("webhook sent %d texts through SNS, want the reply in TwiML only", f.texts.count())
+	}
+	stop := url.Values{"MessageSid": {"SMstop1"}, "From": {"+14255550182"}, "To": {"+12125560142"}, "Body": {"Stop"}}
+	if code, body := post(stop, "new-token"); code != http.StatusOK || !strings.Contains(body, "no more texts") {
+		t.Errorf("STOP: %d %s, want the opt-out confirmation", code, body)
+	}
+	bad := url.Values{"MessageSid": {"SMbad1"}, "From": {"not a number"}, "Body": {"hi"}}
+	if code, _ := post(bad, "new-token"); code != http.StatusOK {
+		t.Errorf("bad number: status %d, want 200 (quarantined, not retried)", code)
+	}
+	if q, _ := f.store.Quarantined(context.Background(), ticket.SMS, true); len(q) != 1 || q[0].ID != "SMbad1" {
+		t.Errorf("quarantine = %+v, want SMbad1", q)
+	}
+}
+
+func readAll(tb testing.TB, resp *http.Response) string {
+	tb.Helper()
+	var b strings.Builder
+	buf := make([]byte, 4096)
+	for {
+		n, err := resp.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			return b.String()
+		}
+	}
+}
+
+// TestWebhookFixtures posts Twilio requests whose signatures were computed
+// outside this code base (testdata/twilio-posts.json), with the tokens
+// "fixture-current" and "fixture-previous" accepted.
+func TestWebhookFixtures(t *testing.T) {
+	data, err := os.ReadFile("testdata/twilio-posts.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var posts []struct {
+		Name, URL, Signature, Body string
+		Status                     int
+	}
+	if err := json.Unmarshal(data, &posts); err != nil {
+		t.Fatal(err)
+	}
+	f := setup(t)
+	hook := &sms.Webhook{Service: f.svc, PublicURL: posts[0].URL, Tokens: []string{"fixture-current", "fixture-previous"}}
+	accepted := 0
+	for _, p := range posts {
+		t.Run(p.Name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/sms/twilio", strings.NewReader(p.Body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Twilio-Signature", p.Signature)
+			w := httptest.NewRecorder()
+			hook.ServeHTTP(w, req)
+			if w.Code != p.Status {
+				t.Errorf("status %d, want %d: %s", w.Code, p.Status, w.Body)
+			}
+			if w.Code == http.StatusOK {
+				accepted++
+				if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/xml") {
+					t.Errorf("content type %q, want text/xml", ct)
+				}
+			}
+		})
+	}
+	if accepted != 3 {
+		t.Errorf("%d posts accepted, want 3", accepted)
+	}
+	// The two valid posts are one message; the keyword makes no ticket.
+	if list := f.tickets(t); len(list) != 1 {
+		t.Errorf("%d tickets, want 1", len(list))
+	}
+	if opted, _ := f.store.OptedOut(context.Background(), "+8613800138099"); !opted {
+		t.Errorf("退订 by webhook did not opt the number out")
+	}
+}
+
+// TestNewTicketAfterResolve checks the new-ticket guard's way out: the
+// number's ticket was resolved within the guard's bucket, so no open
+// ticket takes the next text and the guard's counter is already spent; the
+// text still opens a new ticket.
+func TestNewTicketAfterResolve(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	const phone = "+8613800138070"
+	first, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "n1", From: phone, Body: "电表坏了"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := f.store.Ticket(ctx, first.Ticket.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := *tk
+	next.Status, next.Version = ticket.Resolved, tk.Version+1
+	if err := f.store.Apply(ctx, ticket.Change{Ticket: &next, PrevVersion: tk.Version,
+		Events: []ticket.Event{intake.NewEvent(ticket.EventResolved, f.clock.now(), "agent", "", "")}}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(time.Minute)
+	second, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "n2", From: phone, Body: "又坏了"}, false)
+	if err != nil {
+		t.Fatalf("Handle after resolve: %v", err)
+	}
+	if !second.Created || second.Ticket.ID == first.Ticket.ID {
+		t.Errorf("text after resolve = created %v on %s, want a new ticket", second.Created, second.Ticket.Ref)
+	}
+}

@@ -1,0 +1,390 @@
+package sms
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+// Threads finds what a reply answers.
+type Threads interface {
+	// SentMessage returns a message Frontdesk sent, by the provider's ID,
+	// and its ticket; ticket.ErrNotFound when it is not ours.
+	SentMessage(ctx context.Context, ch ticket.Channel, providerID string) (ticket.ID, *ticket.Message, error)
+}
+
+// Claims makes keyword replies go out once per inbound message.
+type Claims interface {
+	ClaimKeyword(ctx context.Context, src ticket.Source, action string) (bool, error)
+	ReleaseKeyword(ctx context.Context, src ticket.Source) error
+}
+
+// Quarantiner keeps deliveries that cannot become tickets.
+type Quarantiner interface {
+	Quarantine(ctx context.Context, q ticket.Quarantined) error
+}
+
+// Store is everything the SMS channel needs of the ticket table; the
+// DynamoDB store provides it all.
+type Store interface {
+	Tickets
+	OptOuts
+	AckGate
+	Threads
+	Claims
+	Quarantiner
+}
+
+// Service turns inbound texts into tickets, keyword actions or survey
+// answers, and acknowledges them.
+type Service struct {
+	Intake      *intake.Service
+	Keywords    *Keywords
+	Texter      *Texter
+	Threads     Threads
+	Claims      Claims
+	OptOuts     OptOuts
+	Tickets     Tickets
+	Quarantiner Quarantiner
+	// Region reads numbers written without a country code.
+	Region string
+	// ThreadWindow adds a text to the number's open ticket updated within
+	// it (DefaultThreadWindow when zero; negative turns it off).
+	ThreadWindow time.Duration
+	// NewTicketGuard is the period in which a number may open only one
+	// ticket through concurrent deliveries (DefaultNewTicketGuard when
+	// zero); see receive.
+	NewTicketGuard time.Duration
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Defaults of the service.
+const (
+	DefaultThreadWindow   = 7 * 24 * time.Hour
+	DefaultNewTicketGuard = 10 * time.Minute
+)
+
+// New wires a service over one store.
+func New(store Store, in *intake.Service, kw *Keywords, sender Sender, region string) *Service {
+	return &Service{
+		Intake:   in,
+		Keywords: kw,
+		Texter:   &Texter{Sender: sender, OptOuts: store, Gate: store, Tickets: store},
+		Threads:  store, Claims: store, OptOuts: store, Tickets: store, Quarantiner: store,
+		Region: region,
+	}
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Outcome says what became of an inbound text.
+type Outcome struct {
+	// Action is the keyword acted on (None for a ticket message).
+	Action Action
+	// Ticket is the ticket the text went to, if any.
+	Ticket    *ticket.Ticket
+	Created   bool
+	Duplicate bool
+	// Survey is the score recorded (1–5), or 0.
+	Survey int
+	// Reply is the text answered with: sent already, or for inline
+	// handling (a Twilio webhook) left to the caller to put in its answer.
+	Reply string
+	// Acked is set when an acknowledgement was sent (or is Reply).
+	Acked bool
+}
+
+// Handle acts on one inbound text. A text that cannot be used comes back
+// as an *InputError for the caller to quarantine (Reject); other errors
+// are worth retrying. With inline set, replies are not sent but returned
+// in Outcome.Reply.
+func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, error) {
+	if err := m.check(); err != nil {
+		return Outcome{}, err
+	}
+	if strings.TrimSpace(m.Body) == "" {
+		return Outcome{}, inputErr(ReasonEmpty, "no text")
+	}
+	phone, code := ticket.NormalizePhone(m.From, s.Region)
+	switch code {
+	case "":
+	case ticket.CodePhoneRegion:
+		return Outcome{}, inputErr(ReasonRegion, "sender's number has no known region")
+	default:
+		return Outcome{}, inputErr(ReasonNumber, "sender's number is not a phone number")
+	}
+	if m.At.IsZero() {
+		m.At = s.now()
+	}
+	src := ticket.Source{Channel: ticket.SMS, ID: m.ID}
+	action, lang := s.Keywords.Match(m.Body)
+	switch action {
+	case OptOut, OptIn:
+		if err := s.OptOuts.SetOptOut(ctx, phone, action == OptOut, m.At); err != nil {
+			return Outcome{}, fmt.Errorf("keyword %s from %s: %w", action, src, err)
+		}
+		text := TextOptOut
+		if action == OptIn {
+			text = TextOptIn
+		}
+		return s.keywordReply(ctx, src, phone, action, s.Keywords.Reply(lang, text, ""), inline)
+	case Help:
+		return s.keywordReply(ctx, src, phone, action, s.Keywords.Reply(lang, TextHelp, ""), inline)
+	}
+
+	if lang == "" {
+		lang = s.Keywords.DetectLanguage(m.Body)
+	}
+	in := intake.Inbound{
+		Source:   src,
+		Contact:  ticket.Contact{Phone: phone},
+		Body:     m.Body,
+		At:       m.At,
+		Language: lang,
+		Meta:     map[string]string{"provider": string(m.Provider)},
+	}
+	if m.Keyword != "" {
+		in.Meta["keyword"] = m.Keyword
+	}
+	if action == Callback {
+		in.Kind = ticket.CallbackRq
+	}
+	if action == None && s.Keywords.AsksToStop(m.Body) {
+		in.NeedsPerson = true
+	}
+	if m.ReplyTo != "" {
+		in.Meta["replyTo"] = m.ReplyTo
+		id, sent, err := s.Threads.SentMessage(ctx, ticket.SMS, m.ReplyTo)
+		switch {
+		case err == nil:
+			in.TicketID = id
+			if score, ok := surveyScore(m.Body); ok && sent.Meta["purpose"] == string(PurposeSurvey) {
+				return s.survey(ctx, in, score)
+			}
+		case errors.Is(err, ticket.ErrNotFound) && id != "":
+			// Ours, though the sent message itself is gone: still its ticket.
+			in.TicketID = id
+		case errors.Is(err, ticket.ErrNotFound):
+			// Not ours: a blast another system sent. Its ID groups the
+			// replies for staff.
+			in.BlastID = m.ReplyTo
+		default:
+			return Outcome{}, fmt.Errorf("thread reply %s: %w", src, err)
+		}
+	}
+	r, err := s.receive(ctx, in)
+	if err != nil {
+		var verr ticket.ValidationError
+		if errors.As(err, &verr) {
+			return Outcome{}, inputErr(ReasonNumber, "%v", verr)
+		}
+		return Outcome{}, err
+	}
+	out := Outcome{Action: action, Ticket: r.Ticket, Created: r.Created, Duplicate: r.Duplicate}
+	slog.InfoContext(ctx, "sms received", "source", src.ID, "ref", r.Ticket.Ref, "created", r.Created,
+		"duplicate", r.Duplicate, "kind", r.Ticket.Kind, "priority", r.Ticket.Priority.String(), "blast", in.BlastID != "")
+	return s.acknowledge(ctx, out, inline)
+}
+
+// receive hands the text to intake. Intake threads by reading the number's
+// open ticket and then writing, so two different texts from a new number
+// arriving together could each open a ticket. The guard closes that gap:
+// a new ticket for a number also claims a counter for the number in the
+// same transaction (at most one per NewTicketGuard bucket), so the second
+// of two racing texts fails its claim, looks again, and threads onto the
+// first one's ticket. When the claim keeps failing although no open ticket
+// is found (the number's last ticket was closed within the bucket), the
+// text opens its ticket without the guard.
+func (s *Service) receive(ctx context.Context, in intake.Inbound) (intake.Receipt, error) {
+	window := s.ThreadWindow
+	if window == 0 {
+		window = DefaultThreadWindow
+	}
+	if window < 0 {
+		return s.Intake.Receive(ctx, in)
+	}
+	in.ThreadWindow = window
+	guard := s.NewTicketGuard
+	if guard <= 0 {
+		guard = DefaultNewTicketGuard
+	}
+	in.Limits = []ticket.RateLimit{{Key: "smsnew#" + numberKey(in.Contact.Phone), Max: 1, Window: guard}}
+	for _, wait := range []time.Duration{20 * time.Millisecond, 80 * time.Millisecond, 250 * time.Millisecond} {
+		r, err := s.Intake.Receive(ctx, in)
+		var lim *ticket.LimitError
+		if !errors.As(err, &lim) {
+			return r, err
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return intake.Receipt{}, err
+		}
+	}
+	in.Limits = nil
+	return s.Intake.Receive(ctx, in)
+}
+
+// numberKey names a number in keys without showing it.
+func numberKey(phone string) string {
+	sum := sha256.Sum256([]byte("phone:" + phone))
+	return hex.EncodeToString(sum[:16])
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// acknowledge texts the ticket reference back, unless the ticket needs a
+// person, the number opted out, or the ticket was acknowledged recently.
+// A redelivered text is acknowledged too when its first delivery's
+// acknowledgement failed; the gate keeps that to one.
+func (s *Service) acknowledge(ctx context.Context, out Outcome, inline bool) (Outcome, error) {
+	t := out.Ticket
+	if t.NeedsPerson {
+		return out, nil
+	}
+	body := s.Keywords.Reply(t.Language, TextAck, t.Ref)
+	sent, err := s.Texter.Send(ctx, Outgoing{Ticket: t, Body: body, Purpose: PurposeAck, Inline: inline})
+	switch {
+	case err == nil:
+		out.Acked = true
+		if inline {
+			out.Reply = body
+		}
+	case errors.Is(err, ErrOptedOut), errors.Is(err, ErrThrottled), errors.Is(err, ErrNoPhone):
+	case sent.ProviderID != "" || sent.MessageID != "":
+		// It went out; only the record of it failed. Retrying would not
+		// send it again (the gate is taken), so do not fail the text.
+		out.Acked = true
+		slog.ErrorContext(ctx, "sms acknowledgement not recorded", "ref", t.Ref, "err", err)
+	default:
+		return out, fmt.Errorf("acknowledge %s: %w", t.Ref, err)
+	}
+	return out, nil
+}
+
+// keywordReply answers a keyword once per inbound message.
+func (s *Service) keywordReply(ctx context.Context, src ticket.Source, phone string, a Action, reply string, inline bool) (Outcome, error) {
+	out := Outcome{Action: a}
+	claimed, err := s.Claims.ClaimKeyword(ctx, src, string(a))
+	if err != nil {
+		return out, err
+	}
+	slog.InfoContext(ctx, "sms keyword", "source", src.ID, "action", a, "duplicate", !claimed)
+	if !claimed {
+		out.Duplicate = true
+		return out, nil
+	}
+	out.Reply = reply
+	if inline {
+		return out, nil
+	}
+	// Opt-out and help answers go out even to an opted-out number: they
+	// are what the customer asked for, and carriers require them.
+	if _, err := s.Texter.Sender.Send(ctx, phone, reply); err != nil {
+		if rerr := s.Claims.ReleaseKeyword(ctx, src); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return out, fmt.Errorf("answer keyword %s: %w", src, err)
+	}
+	return out, nil
+}
+
+// surveyScore reads a lone digit 1–5 (full-width digits too).
+func surveyScore(body string) (int, bool) {
+	f := keywordForm(body)
+	if len(f) != 1 || f[0] < '1' || f[0] > '5' {
+		return 0, false
+	}
+	return int(f[0] - '0'), true
+}
+
+// survey records a survey answer on the ticket the survey was sent for:
+// the message and a survey_answered event (detail "score=N") in one write.
+func (s *Service) survey(ctx context.Context, in intake.Inbound, score int) (Outcome, error) {
+	msg := ticket.Message{
+		ID: string(ticket.NewID(in.At)), Direction: ticket.Inbound, Channel: ticket.SMS,
+		Body: in.Body, At: in.At, SourceID: in.Source.ID, Meta: in.Meta,
+	}
+	msg.Meta["surveyScore"] = strconv.Itoa(score)
+	src := in.Source
+	for i := 0; i < 8; i++ {
+		t, err := s.Tickets.Ticket(ctx, in.TicketID)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("load ticket %s for survey answer %s: %w", in.TicketID, src, err)
+		}
+		next := *t
+		next.Version++
+		if in.At.After(next.UpdatedAt) {
+			next.UpdatedAt = in.At
+		}
+		err = s.Tickets.Apply(ctx, ticket.Change{
+			Ticket: &next, PrevVersion: t.Version, Messages: []ticket.Message{msg}, Source: &src,
+			Events: []ticket.Event{
+				intake.NewEvent(ticket.EventMessageAdded, in.At, "customer", "", msg.ID),
+				intake.NewEvent(ticket.EventSurveyAnswered, in.At, "customer", "score="+strconv.Itoa(score), msg.ID),
+			},
+		})
+		var dup *ticket.DuplicateError
+		switch {
+		case err == nil:
+			slog.InfoContext(ctx, "sms survey answer", "source", src.ID, "ref", next.Ref, "score", score)
+			return Outcome{Ticket: &next, Survey: score}, nil
+		case errors.As(err, &dup):
+			return Outcome{Ticket: t, Duplicate: true, Survey: score}, nil
+		case errors.Is(err, ticket.ErrConflict):
+			continue
+		default:
+			return Outcome{}, fmt.Errorf("record survey answer %s on %s: %w", src, t.Ref, err)
+		}
+	}
+	return Outcome{}, fmt.Errorf("record survey answer %s: ticket %s still changing", src, in.TicketID)
+}
+
+// Reject quarantines a delivery that could not be used, with the reason,
+// so it can be replayed; deliveryID names it when the text's own ID is
+// unknown. The raw delivery is kept as received.
+func (s *Service) Reject(ctx context.Context, m Message, deliveryID string, raw []byte, cause error) error {
+	reason := cause.Error()
+	var ie *InputError
+	if errors.As(cause, &ie) {
+		reason = ie.Reason
+		if ie.Detail != "" {
+			reason += ": " + ie.Detail
+		}
+	}
+	id := m.ID
+	if id == "" {
+		id = "delivery-" + deliveryID
+	}
+	q := ticket.Quarantined{
+		Channel: ticket.SMS, ID: id, Source: string(m.Provider) + ":" + deliveryID,
+		Reason: reason, At: s.now(), Payload: raw,
+	}
+	if err := s.Quarantiner.Quarantine(ctx, q); err != nil {
+		return fmt.Errorf("quarantine sms %s: %w", id, err)
+	}
+	slog.WarnContext(ctx, "sms quarantined", "id", id, "delivery", deliveryID, "reason", reason)
+	return nil
+}
