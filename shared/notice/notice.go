@@ -116,7 +116,7 @@ var ErrIncomplete = errors.New("event or ticket snapshot incomplete")
 // Build makes the notice for event e of ticket t (the snapshot stored with
 // the event). It never copies the contact, the messages or the full text.
 func (b Builder) Build(e ticket.Event, t ticket.Ticket) (Notice, error) {
-	if e.ID == "" || e.Type == "" || t.ID == "" || t.Ref == "" {
+	if e.ID == "" || !validType(e.Type) || t.ID == "" || t.Ref == "" {
 		return Notice{}, fmt.Errorf("build notice for event %q of ticket %q: %w", e.ID, t.Ref, ErrIncomplete)
 	}
 	n := Notice{
@@ -153,6 +153,20 @@ func (b Builder) Build(e ticket.Event, t ticket.Ticket) (Notice, error) {
 		n.Link = strings.NewReplacer("{ref}", url.PathEscape(string(t.Ref)), "{id}", url.PathEscape(string(t.ID))).Replace(b.Link)
 	}
 	return n, nil
+}
+
+// validType accepts event types as the domain writes them: lower-case
+// words joined by underscores. Types added later pass through unchanged.
+func validType(t ticket.EventType) bool {
+	if len(t) == 0 || len(t) > 40 {
+		return false
+	}
+	for _, c := range []byte(t) {
+		if (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 func cut(s string, max int) string {
