@@ -45,6 +45,7 @@ var setups = []struct {
 	fn   func(*stack, context.Context) error
 }{
 	{"inspection", (*stack).inspection},
+	{"notify", (*stack).notify},
 }
 
 func envPort(name string, def int) (int, error) {
