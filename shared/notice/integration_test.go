@@ -12,9 +12,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/frontdesk/frontdesk/local/awslocal"
 	"github.com/frontdesk/frontdesk/local/emulator"
 	"github.com/frontdesk/frontdesk/local/streams"
 	"github.com/frontdesk/frontdesk/local/testenv"
+	"github.com/frontdesk/frontdesk/shared/customer"
+	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/notice"
 	"github.com/frontdesk/frontdesk/shared/ticket"
@@ -248,5 +251,50 @@ func TestSNSOutage(t *testing.T) {
 	}
 	if outage == 0 {
 		t.Error("no invocation failed during the outage")
+	}
+}
+
+// TestVIPNoticeTargetsAccountManager loads the customer directory, opens
+// a ticket for a VIP and an ordinary one, and checks the VIP subscription
+// gets only the VIP's notice, naming the account manager.
+func TestVIPNoticeTargetsAccountManager(t *testing.T) {
+	r := newRig(t, testenv.Endpoint(t, testenv.EnvFauxqs), nil)
+	all := r.subscribe(t, "")
+	vipQ := r.subscribe(t, `{"vip":["true"]}`)
+	r.start(t)
+	ctx := context.Background()
+	recs, err := customer.ParseCSV(strings.NewReader("phone,vip,accountManager\n139 0000 0001,yes,wang.fang\n"), "CN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := dynamo.NewDirectory(awslocal.DynamoDB(testenv.Endpoint(t, testenv.EnvDynamoDB)), r.store.Table())
+	if err := dir.Put(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	r.svc.Directory = dir
+	vip := create(t, r.svc, 1, 1)   // +8613900000001: in the directory
+	plain := create(t, r.svc, 2, 1) // +8613900000002: not
+	got := drain(t, r.sqs, all, 2, time.Minute)
+	if len(got) != 2 {
+		t.Fatalf("received %d notices, want 2", len(got))
+	}
+	gotVIP := drain(t, r.sqs, vipQ, 1, time.Minute)
+	gotVIP = append(gotVIP, receive(t, r.sqs, vipQ)...)
+	if len(gotVIP) != 1 {
+		t.Fatalf("VIP queue received %d notices, want 1", len(gotVIP))
+	}
+	n := gotVIP[0]
+	for ref := range vip {
+		if n.Ref != ref {
+			t.Errorf("VIP queue got %s, want %s", n.Ref, ref)
+		}
+	}
+	for ref := range plain {
+		if n.Ref == ref {
+			t.Error("VIP queue got the ordinary customer's notice")
+		}
+	}
+	if !n.VIP || n.AccountManager != "wang.fang" || n.Attrs["accountManager"] != "wang.fang" || !slices.Contains(n.Targets, "accountManager:wang.fang") {
+		t.Errorf("VIP notice = %+v attrs %v, want the account manager targeted", n.Notice, n.Attrs)
 	}
 }
