@@ -68,7 +68,7 @@ func (st *stack) notify(ctx context.Context) error {
 	}
 	p := &streams.Poller{
 		Client: streams.Client(st.emus.dynamo.URL), StreamARN: arn,
-		Invoke: lambda.NewHandler(h.Handle).Invoke, BatchSize: 100, MaxRetries: 10,
+		Invoke: lambda.NewHandler(h.Handle).Invoke, BatchSize: 100, MaxRetries: 10, Bisect: true,
 		OnFailure: func(ctx context.Context, f streams.Failed) { sendFailure(ctx, sqsc, failedURL, arn, f) },
 	}
 	notices := &noticeLog{}

@@ -79,6 +79,10 @@ type Poller struct {
 	// MaxRetries bounds the retries of a failing batch; -1 retries until
 	// the batch succeeds, as Lambda does by default.
 	MaxRetries int
+	// Bisect splits a batch in two when the handler returns an error (not
+	// a partial failure) and delivers each half on its own, as
+	// BisectBatchOnFunctionError does.
+	Bisect bool
 	// Backoff is the wait before the first retry, doubling up to 5 s
 	// (200 ms when zero).
 	Backoff time.Duration
@@ -238,8 +242,8 @@ func (p *Poller) poll(ctx context.Context, sh *shard) (int, error) {
 
 // deliver invokes the handler until the batch succeeds or the retries are
 // spent. After a partial failure the retry starts at the first failed
-// record, as Lambda's checkpointing does; a function error or an unknown
-// item identifier retries the whole batch.
+// record, as Lambda's checkpointing does; a function error (unless
+// bisecting) or an unknown item identifier retries the whole batch.
 func (p *Poller) deliver(ctx context.Context, shardID string, recs []events.DynamoDBEventRecord) {
 	backoff := p.Backoff
 	if backoff <= 0 {
@@ -249,6 +253,12 @@ func (p *Poller) deliver(ctx context.Context, shardID string, recs []events.Dyna
 		resp, err := p.invoke(ctx, recs)
 		if p.Observe != nil {
 			p.Observe(Invocation{Records: recs, Response: resp, Err: err})
+		}
+		if err != nil && p.Bisect && len(recs) > 1 {
+			mid := len(recs) / 2
+			p.deliver(ctx, shardID, recs[:mid])
+			p.deliver(ctx, shardID, recs[mid:])
+			return
 		}
 		from := len(recs)
 		if err != nil {

@@ -76,7 +76,7 @@ func newRig(tb testing.TB, fauxqsURL string, pub func(*notice.Publisher)) *rig {
 	}
 	r.poller = &streams.Poller{
 		Client: streams.Client(testenv.Endpoint(tb, testenv.EnvDynamoDB)), StreamARN: arn,
-		Invoke: lambda.NewHandler(r.handler.Handle).Invoke, BatchSize: 100, MaxRetries: -1,
+		Invoke: lambda.NewHandler(r.handler.Handle).Invoke, BatchSize: 100, MaxRetries: -1, Bisect: true,
 		Backoff: 50 * time.Millisecond, Interval: 20 * time.Millisecond, Log: quiet,
 	}
 	return r
