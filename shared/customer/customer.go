@@ -46,8 +46,10 @@ type LineError struct {
 	Err  error
 }
 
+// Error says which line and what is wrong with it.
 func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
 
+// Unwrap returns the problem without the line number.
 func (e *LineError) Unwrap() error { return e.Err }
 
 // ErrTooLarge reports a file over MaxFileBytes or MaxRecords.

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 )
 
-// Publish sends notices and returns the ones that failed for good.
+// publisher sends notices and returns the ones that failed for good.
 type publisher interface {
 	Publish(ctx context.Context, ns []Notice) []Failure
 }
