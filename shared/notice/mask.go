@@ -102,20 +102,27 @@ func groupSep(r rune) bool {
 // maskDigits replaces long runs of digits with MaskPhone or MaskNumber.
 func maskDigits(s string) string {
 	rs := []rune(s)
+	// Dates are kept: their runes never join a run.
+	kept := make([]bool, len(rs))
+	for i := 0; i+10 <= len(rs); i++ {
+		if isDate(string(rs[i:i+10])) && (i == 0 || !unicode.IsDigit(rs[i-1])) && (i+10 == len(rs) || !unicode.IsDigit(rs[i+10])) {
+			for k := i; k < i+10; k++ {
+				kept[k] = true
+			}
+			i += 9
+		}
+	}
+	digit := func(j int) bool { return j < len(rs) && !kept[j] && unicode.IsDigit(rs[j]) }
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(rs); i++ {
-		if !unicode.IsDigit(rs[i]) && !(rs[i] == '+' || rs[i] == '＋' || rs[i] == '(' || rs[i] == '（') {
-			continue
-		}
-		if i+10 <= len(rs) && isDate(string(rs[i:i+10])) {
-			i += 9
+		if kept[i] || !(unicode.IsDigit(rs[i]) || rs[i] == '+' || rs[i] == '＋' || rs[i] == '(' || rs[i] == '（') {
 			continue
 		}
 		// Scan a candidate run: digits with single separators between.
 		j, digits := i, 0
 		var ds []rune
-		for j < len(rs) {
+		for j < len(rs) && !kept[j] {
 			r := rs[j]
 			switch {
 			case unicode.IsDigit(r):
@@ -126,7 +133,7 @@ func maskDigits(s string) string {
 			case (r == '+' || r == '＋') && j == i:
 				j++
 				continue
-			case groupSep(r) && j+1 < len(rs) && (unicode.IsDigit(rs[j+1]) || groupSep(rs[j+1]) && j+2 < len(rs) && unicode.IsDigit(rs[j+2])):
+			case groupSep(r) && (digit(j+1) || j+2 < len(rs) && !kept[j+1] && groupSep(rs[j+1]) && digit(j+2)):
 				j++
 				continue
 			case (r == ')' || r == '）') && digits > 0:
@@ -147,10 +154,6 @@ func maskDigits(s string) string {
 		// Trailing separators belong to the sentence.
 		trimmed := strings.TrimRightFunc(run, func(r rune) bool { return groupSep(r) && r != ')' && r != '）' })
 		j = i + utf8.RuneCountInString(trimmed)
-		if isDate(trimmed) {
-			i = j - 1
-			continue
-		}
 		b.WriteString(string(rs[last:i]))
 		if phoneLike(trimmed, ds) {
 			b.WriteString(MaskPhone)

@@ -42,6 +42,8 @@ func TestMask(t *testing.T) {
 		{"at without domain", "meet @ 5", "meet @ 5"},
 		{"two phones", "13800138000 or 13900139000", "[phone] or [phone]"},
 		{"nothing", "煤气泄漏", "煤气泄漏"},
+		{"callback window stays", "2026-11-24T09:00:00+08:00/2026-11-24T10:00:00+08:00 Asia/Shanghai", "2026-11-24T09:00:00+08:00/2026-11-24T10:00:00+08:00 Asia/Shanghai"},
+		{"reference stays", "re FD-23ABC5 again", "re FD-23ABC5 again"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
