@@ -51,12 +51,12 @@ func main() {
 		log.Error("bad configuration", "err", err)
 		os.Exit(1)
 	}
-	aws, err := config.LoadDefaultConfig(context.Background())
+	awsCfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		log.Error("load AWS configuration", "err", err)
 		os.Exit(1)
 	}
-	p := notice.NewPublisher(sns.NewFromConfig(aws), c.topic)
+	p := notice.NewPublisher(sns.NewFromConfig(awsCfg), c.topic)
 	p.Attempts = c.attempts
 	lambda.Start(notice.NewHandler(c.builder, p, log).Handle)
 }

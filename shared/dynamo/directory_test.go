@@ -134,3 +134,29 @@ func TestDirectoryPutLastLineWins(t *testing.T) {
 		t.Errorf("Lookup(last) = %+v, %v, want VIP", got, err)
 	}
 }
+
+// BenchmarkDirectoryLookup measures a new ticket's directory lookup:
+// one BatchGetItem against DynamoDB Local, and a cache hit.
+func BenchmarkDirectoryLookup(b *testing.B) {
+	store, client := testenv.Table(b)
+	ctx := context.Background()
+	who := ticket.Contact{Phone: "+8613800138000", Email: "li.lei@example.com"}
+	for _, bc := range []struct {
+		name string
+		ttl  time.Duration
+	}{{"uncached", -1}, {"cached", time.Hour}} {
+		b.Run(bc.name, func(b *testing.B) {
+			d := dynamo.NewDirectory(client, store.Table())
+			d.TTL = bc.ttl
+			if err := d.Put(ctx, []customer.Record{{Phone: who.Phone, VIP: true, AccountManager: "wang.fang"}}); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := d.Lookup(ctx, who); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
