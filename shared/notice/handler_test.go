@@ -387,3 +387,18 @@ func TestPublisherBatchesByTen(t *testing.T) {
 		t.Errorf("batches = %v, want [10 10 3]", f.batches)
 	}
 }
+
+func TestReplayGivesTheSameNotices(t *testing.T) {
+	payload := readFixture(t, "stream-followup-resolved.json")
+	first, again := &fakeSNS{}, &fakeSNS{}
+	invoke(t, handler(t, first), payload)
+	invoke(t, handler(t, again), payload)
+	if len(first.published) != 3 || len(again.published) != 3 {
+		t.Fatalf("published %d and %d notices, want 3 each", len(first.published), len(again.published))
+	}
+	for i := range first.published {
+		if a, b := first.published[i], again.published[i]; a.ID != b.ID || !bytes.Equal(a.Body, b.Body) {
+			t.Errorf("replay %d: notice %s, then %s", i, a.ID, b.ID)
+		}
+	}
+}
