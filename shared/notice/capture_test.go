@@ -6,6 +6,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,18 +22,30 @@ import (
 
 var capture = flag.Bool("capture", false, "rewrite testdata/stream-*.json from DynamoDB Local's stream")
 
+// shapes names each record by its operation and key prefixes.
+func shapes(recs []events.DynamoDBEventRecord) []string {
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		pk, _, _ := strings.Cut(r.Change.Keys["PK"].String(), "#")
+		sk := r.Change.Keys["SK"].String()
+		if p, _, ok := strings.Cut(sk, "#"); ok && (p == "MSG" || p == "EVENT") {
+			sk = p
+		}
+		out[i] = r.EventName + " " + pk + " " + sk
+	}
+	return out
+}
+
 type directoryFunc func(ctx context.Context, c ticket.Contact) (intake.Customer, error)
 
 func (f directoryFunc) Lookup(ctx context.Context, c ticket.Contact) (intake.Customer, error) {
 	return f(ctx, c)
 }
 
-// TestCaptureFixtures records real stream records for the fixture tests:
-// run with -capture under `go run ./local with`.
-func TestCaptureFixtures(t *testing.T) {
-	if !*capture {
-		t.Skip("fixtures are rewritten only with -capture")
-	}
+// TestFixturesMatchTheStream writes the fixtures' tickets again and checks
+// DynamoDB Local's stream still carries the same kinds of records in the
+// same order; with -capture it rewrites the fixtures from it.
+func TestFixturesMatchTheStream(t *testing.T) {
 	r := newRig(t, testenv.Endpoint(t, testenv.EnvFauxqs), nil)
 	var mu sync.Mutex
 	var recs []events.DynamoDBEventRecord
@@ -60,14 +74,23 @@ func TestCaptureFixtures(t *testing.T) {
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		b, err := json.MarshalIndent(events.DynamoDBEvent{Records: recs}, "", "  ")
-		if err != nil {
+		defer func() { recs = nil }()
+		if *capture {
+			b, err := json.MarshalIndent(events.DynamoDBEvent{Records: recs}, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join("testdata", name), append(b, '\n'), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var fixture events.DynamoDBEvent
+		if err := json.Unmarshal(readFixture(t, name), &fixture); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join("testdata", name), append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
+		if got, want := shapes(recs), shapes(fixture.Records); !slices.Equal(got, want) {
+			t.Errorf("%s: the stream now carries\n%v\nthe fixture has\n%v\n(rewrite it with -capture)", name, got, want)
 		}
-		recs = nil
 	}
 	ctx := context.Background()
 	at := time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)
