@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -95,6 +96,7 @@ func (p *Publisher) Publish(ctx context.Context, ns []Notice) []Failure {
 				}
 			}
 		}
+		slices.Sort(retry) // keep stream order within the retry
 		if len(retry) == 0 || attempt >= attempts || ctx.Err() != nil {
 			break
 		}
