@@ -139,7 +139,7 @@ func TestFixturesMatchTheStream(t *testing.T) {
 	done.UpdatedAt = at.Add(time.Hour).UTC()
 	if err := r.store.Apply(ctx, ticket.Change{
 		Ticket: &done, PrevVersion: rc2.Ticket.Version,
-		Events: []ticket.Event{intake.NewEvent(ticket.EventResolved, done.UpdatedAt, "agent:zhao", "refund issued", "")},
+		Events: []ticket.Event{intake.NewEvent(ticket.EventResolved, done.UpdatedAt, "staff:zhao", "refund issued", "")},
 	}); err != nil {
 		t.Fatal(err)
 	}
