@@ -47,6 +47,7 @@ var setups = []struct {
 	{"inspection", (*stack).inspection},
 	{"web form", (*stack).webform},
 	{"sms", (*stack).sms},
+	{"notify", (*stack).notify},
 }
 
 func envPort(name string, def int) (int, error) {

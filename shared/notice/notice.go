@@ -1,0 +1,220 @@
+// Package notice tells staff about ticket events. The ticket table is the
+// outbox: every history event is its own item, written in the same
+// transaction as the change it records, and carries a snapshot of the
+// ticket. The notifier reads those items from the table's stream, builds a
+// versioned JSON notice with filterable SNS message attributes and no
+// personal data, and publishes it to one topic with PublishBatch.
+package notice
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+// Version is the notice schema version. Fields are only ever added within
+// a version; a field that changes meaning or goes away bumps it.
+const Version = 1
+
+// Limits on what a notice carries, in runes.
+const (
+	MaxSummary = ticket.SummaryLen
+	MaxDetail  = 200
+	maxLink    = 2000
+)
+
+// Notice is what staff and other systems receive for one ticket event.
+// The README documents the schema.
+type Notice struct {
+	Version int `json:"version"`
+	// ID is the history event's ID: the same stream record always gives
+	// the same notice ID, so consumers can drop replays.
+	ID     string           `json:"id"`
+	Event  ticket.EventType `json:"event"`
+	At     time.Time        `json:"at"`
+	Actor  string           `json:"actor,omitempty"`
+	Detail string           `json:"detail,omitempty"`
+	// Ticket fields, as they stood when the event happened.
+	TicketID        ticket.ID      `json:"ticketId"`
+	Ref             ticket.Ref     `json:"ref"`
+	Kind            ticket.Kind    `json:"kind"`
+	Priority        string         `json:"priority"`
+	Channel         ticket.Channel `json:"channel"`
+	Owner           string         `json:"owner"`
+	Status          ticket.Status  `json:"status"`
+	VIP             bool           `json:"vip"`
+	AccountManager  string         `json:"accountManager,omitempty"`
+	EscalationLevel int            `json:"escalationLevel"`
+	CreatedAt       time.Time      `json:"createdAt"`
+	AckBy           time.Time      `json:"ackBy,omitzero"`
+	ResolveBy       time.Time      `json:"resolveBy,omitzero"`
+	Callback        *Callback      `json:"callback,omitempty"`
+	// Summary is the ticket's summary with phone numbers, email addresses
+	// and long digit runs masked.
+	Summary string `json:"summary"`
+	// Urgent is set for P1 tickets: page someone at any hour.
+	Urgent bool `json:"urgent"`
+	// Targets says who the notice is for: "owner:<queue>" always, and
+	// "accountManager:<name>" for a VIP ticket with an account manager.
+	Targets []string `json:"targets"`
+	// Link opens the ticket in the operator's console.
+	Link string `json:"link,omitempty"`
+}
+
+// Callback is a requested callback window (no phone number: the console
+// has it).
+type Callback struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	Zone  string    `json:"timeZone"`
+}
+
+// Events lists every event type a notice is built for.
+var Events = []ticket.EventType{
+	ticket.EventCreated, ticket.EventMessageAdded, ticket.EventAcknowledged, ticket.EventAssigned,
+	ticket.EventEscalated, ticket.EventCallbackRequested, ticket.EventCallbackDue, ticket.EventCallbackMissed,
+	ticket.EventBreached, ticket.EventSurveyAnswered, ticket.EventResolved, ticket.EventReopened,
+	ticket.EventClosed, ticket.EventReplySent,
+}
+
+// Builder makes notices. Its zero value makes notices without links.
+type Builder struct {
+	// Link is the console URL of a ticket with "{ref}" or "{id}" where the
+	// ticket's reference or ID goes, e.g.
+	// "https://console.example.com/tickets/{ref}".
+	Link string
+}
+
+// ErrLinkTemplate reports a link template that cannot make links.
+var ErrLinkTemplate = errors.New("link template must be an absolute http(s) URL containing {ref} or {id}")
+
+// NewBuilder checks the link template (empty: no links).
+func NewBuilder(link string) (Builder, error) {
+	if link == "" {
+		return Builder{}, nil
+	}
+	if len(link) > maxLink || !(strings.Contains(link, "{ref}") || strings.Contains(link, "{id}")) {
+		return Builder{}, ErrLinkTemplate
+	}
+	u, err := url.Parse(strings.NewReplacer("{ref}", "x", "{id}", "x").Replace(link))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return Builder{}, ErrLinkTemplate
+	}
+	return Builder{Link: link}, nil
+}
+
+// ErrIncomplete reports an event or snapshot that lacks what every notice
+// needs.
+var ErrIncomplete = errors.New("event or ticket snapshot incomplete")
+
+// Build makes the notice for event e of ticket t (the snapshot stored with
+// the event). It never copies the contact, the messages or the full text.
+func (b Builder) Build(e ticket.Event, t ticket.Ticket) (Notice, error) {
+	if e.ID == "" || !validType(e.Type) || t.ID == "" || t.Ref == "" {
+		return Notice{}, fmt.Errorf("build notice for event %q of ticket %q: %w", e.ID, t.Ref, ErrIncomplete)
+	}
+	n := Notice{
+		Version:         Version,
+		ID:              e.ID,
+		Event:           e.Type,
+		At:              e.At.UTC(),
+		Actor:           cut(Mask(e.Actor), 100),
+		Detail:          cut(Mask(e.Detail), MaxDetail),
+		TicketID:        t.ID,
+		Ref:             t.Ref,
+		Kind:            t.Kind,
+		Priority:        t.Priority.String(),
+		Channel:         t.Channel,
+		Owner:           t.Owner,
+		Status:          t.Status,
+		VIP:             t.VIP,
+		EscalationLevel: t.EscalationLevel,
+		CreatedAt:       t.CreatedAt.UTC(),
+		AckBy:           t.AckBy.UTC(),
+		ResolveBy:       t.ResolveBy.UTC(),
+		Summary:         cut(Mask(t.Summary), MaxSummary),
+		Urgent:          t.Priority == ticket.P1,
+		Targets:         []string{"owner:" + t.Owner},
+	}
+	if t.VIP && t.AccountManager != "" {
+		n.AccountManager = t.AccountManager
+		n.Targets = append(n.Targets, "accountManager:"+t.AccountManager)
+	}
+	if t.Callback != nil {
+		n.Callback = &Callback{Start: t.Callback.Start.UTC(), End: t.Callback.End.UTC(), Zone: t.Callback.Zone}
+	}
+	if b.Link != "" {
+		n.Link = strings.NewReplacer("{ref}", url.PathEscape(string(t.Ref)), "{id}", url.PathEscape(string(t.ID))).Replace(b.Link)
+	}
+	return n, nil
+}
+
+// validType accepts event types as the domain writes them: lower-case
+// words joined by underscores. Types added later pass through unchanged.
+func validType(t ticket.EventType) bool {
+	if len(t) == 0 || len(t) > 40 {
+		return false
+	}
+	for _, c := range []byte(t) {
+		if (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+func cut(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max-1]) + "…"
+}
+
+// Attribute names for subscription filter policies.
+const (
+	AttrEvent           = "event"
+	AttrKind            = "kind"
+	AttrPriority        = "priority"
+	AttrChannel         = "channel"
+	AttrOwner           = "owner"
+	AttrVIP             = "vip"
+	AttrEscalationLevel = "escalationLevel"
+	AttrUrgent          = "urgent"
+	AttrAccountManager  = "accountManager"
+)
+
+// Attribute is one SNS message attribute: DataType "String" or "Number".
+type Attribute struct {
+	DataType string
+	Value    string
+}
+
+// Attributes returns the message attributes subscriptions filter on.
+// Empty values are left out (SNS refuses them).
+func (n Notice) Attributes() map[string]Attribute {
+	str := func(v string) Attribute { return Attribute{DataType: "String", Value: v} }
+	a := map[string]Attribute{
+		AttrEvent:           str(string(n.Event)),
+		AttrKind:            str(string(n.Kind)),
+		AttrPriority:        str(n.Priority),
+		AttrChannel:         str(string(n.Channel)),
+		AttrOwner:           str(n.Owner),
+		AttrVIP:             str(strconv.FormatBool(n.VIP)),
+		AttrUrgent:          str(strconv.FormatBool(n.Urgent)),
+		AttrEscalationLevel: {DataType: "Number", Value: strconv.Itoa(n.EscalationLevel)},
+		AttrAccountManager:  str(n.AccountManager),
+	}
+	for k, v := range a {
+		if v.Value == "" {
+			delete(a, k)
+		}
+	}
+	return a
+}
