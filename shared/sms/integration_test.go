@@ -773,3 +773,55 @@ func TestWebhookThroughAPIGateway(t *testing.T) {
 		t.Errorf("signature for another URL: status %d, want 403", resp.StatusCode)
 	}
 }
+
+// TestReplayQuarantined quarantines texts that a wrong default region made
+// unreadable, fixes the region, and replays them: each becomes its ticket;
+// what is still bad stays quarantined.
+func TestReplayQuarantined(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.svc.Region = "US" // the mistake: local Chinese numbers without +86
+	h := &sms.QueueHandler{Service: f.svc}
+	invoke(t, h, event(t,
+		record(t, "q1", sms.Inbound{OriginationNumber: "13800138090", MessageBody: "燃气表漏气", InboundMessageID: "rp-1"}, monday10),
+		record(t, "q2", sms.Inbound{OriginationNumber: "+8613800138091", MessageBody: " ", InboundMessageID: "rp-2"}, monday10),
+	))
+	webhook := &sms.Webhook{Service: f.svc, PublicURL: "https://api.example.com/sms/twilio", Tokens: []string{"tok"}}
+	form := url.Values{"MessageSid": {"SMrp3"}, "From": {"13800138092"}, "Body": {"路灯坏了"}}
+	req := httptest.NewRequest(http.MethodPost, "/sms/twilio", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", sms.TwilioSignature("tok", webhook.PublicURL, form))
+	webhook.ServeHTTP(httptest.NewRecorder(), req)
+
+	list, err := f.store.Quarantined(ctx, ticket.SMS, false)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("quarantined = %d, %v, want 3", len(list), err)
+	}
+	f.svc.Region = "CN"
+	replayed := 0
+	for _, q := range list {
+		out, err := f.svc.Replay(ctx, q)
+		if err != nil {
+			if q.ID != "rp-2" || !sms.IsInput(err) {
+				t.Errorf("Replay(%s) = %v", q.ID, err)
+			}
+			continue
+		}
+		if out.Ticket == nil || !out.Created {
+			t.Errorf("Replay(%s) = %+v, want a new ticket", q.ID, out)
+		}
+		if err := f.store.MarkReplayed(ctx, ticket.SMS, q.ID, f.clock.now()); err != nil {
+			t.Fatal(err)
+		}
+		replayed++
+	}
+	if replayed != 2 {
+		t.Errorf("%d replayed, want 2 (the empty text stays)", replayed)
+	}
+	if left, _ := f.store.Quarantined(ctx, ticket.SMS, false); len(left) != 1 || left[0].ID != "rp-2" {
+		t.Errorf("left in quarantine = %+v, want rp-2", left)
+	}
+	if n := len(f.tickets(t)); n != 2 {
+		t.Errorf("%d tickets, want 2", n)
+	}
+}
