@@ -80,9 +80,34 @@ func (st *stack) sms(ctx context.Context) error {
 		}
 		writeJSON(w, http.StatusAccepted, map[string]string{"snsMessageId": aws.ToString(out.MessageId), "topicArn": topic})
 	})
+	st.mux.HandleFunc("POST /_local/sms/replay", func(w http.ResponseWriter, r *http.Request) {
+		list, err := st.store.Quarantined(r.Context(), ticket.SMS, false)
+		if err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+			return
+		}
+		results := map[string]string{}
+		for _, q := range list {
+			out, err := svc.Replay(r.Context(), q)
+			if err != nil {
+				results[q.ID] = "still quarantined: " + err.Error()
+				continue
+			}
+			if err := st.store.MarkReplayed(r.Context(), ticket.SMS, q.ID, time.Now()); err != nil {
+				results[q.ID] = "replayed, not marked: " + err.Error()
+				continue
+			}
+			results[q.ID] = "replayed"
+			if out.Ticket != nil {
+				results[q.ID] += " to " + string(out.Ticket.Ref)
+			}
+		}
+		writeJSON(w, http.StatusOK, results)
+	})
 	st.urls = append(st.urls,
 		"SMS, Twilio webhook   POST "+st.url("/sms/twilio")+fmt.Sprintf("  (dev auth token %s)", token),
 		"SMS, End User Msg     POST "+st.url("/_local/sms")+"  (JSON payload → inbound topic → queue → handler)",
+		"SMS, replay quarantine POST "+st.url("/_local/sms/replay"),
 	)
 	return nil
 }

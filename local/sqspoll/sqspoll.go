@@ -36,8 +36,8 @@ type Poller struct {
 	Batch int32
 	// Wait is the long-poll wait in seconds (1 when zero).
 	Wait int32
-	// Visibility is how long a failed message stays hidden, in seconds (5
-	// when zero: short, for local use).
+	// Visibility is how long a received message stays hidden, in seconds
+	// (30 when zero); one not deleted by then is delivered again.
 	Visibility int32
 }
 
@@ -94,7 +94,7 @@ func (p *Poller) Once(ctx context.Context) (int, error) {
 		wait = 1
 	}
 	if vis <= 0 {
-		vis = 5
+		vis = 30
 	}
 	out, err := p.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 		QueueUrl: aws.String(p.QueueURL), MaxNumberOfMessages: batch, WaitTimeSeconds: wait,

@@ -3,9 +3,12 @@ package sms_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -36,6 +39,10 @@ var benchRun atomic.Int64
 // handler invocation, and allocations per message (the whole process: the
 // SDK clients included).
 func BenchmarkQueueHandler(b *testing.B) {
+	// Logging one line per text would measure the terminal.
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	b.Cleanup(func() { slog.SetDefault(prev) })
 	f := setup(b)
 	h := lambda.NewHandler((&sms.QueueHandler{Service: f.svc}).Handle)
 	run := benchRun.Add(1)
@@ -165,4 +172,40 @@ func parallel(workers int, fn func()) {
 		}()
 	}
 	wg.Wait()
+}
+
+// BenchmarkParseRecord measures reading one SQS body (SNS envelope around
+// the End User Messaging payload).
+func BenchmarkParseRecord(b *testing.B) {
+	body := []byte(readEvent(b, "sqs-event.json").Records[0].Body)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := sms.ParseRecord(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCount measures segment counting of a two-part Chinese text.
+func BenchmarkCount(b *testing.B) {
+	text := strings.Repeat("小区停电了，什么时候恢复？", 8)
+	b.ReportAllocs()
+	for b.Loop() {
+		if sms.Count(text).Parts != 2 {
+			b.Fatal("want 2 parts")
+		}
+	}
+}
+
+// BenchmarkKeywords measures keyword and stop-phrase matching of an
+// ordinary text (the common case: no keyword).
+func BenchmarkKeywords(b *testing.B) {
+	kw := sms.MustDefaultKeywords()
+	body := "My bill is wrong this month, I was charged twice"
+	b.ReportAllocs()
+	for b.Loop() {
+		if a, _ := kw.Match(body); a != sms.None || kw.AsksToStop(body) {
+			b.Fatal("not a keyword")
+		}
+	}
 }

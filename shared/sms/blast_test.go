@@ -68,7 +68,7 @@ func TestBlastReplies(t *testing.T) {
 	}
 
 	h := &sms.QueueHandler{Service: f.svc}
-	p := &sqspoll.Poller{SQS: sqsc, QueueURL: queueURL, QueueARN: queueARN, Region: awslocal.Region, Handler: h.Handle, Wait: 1}
+	p := &sqspoll.Poller{SQS: sqsc, QueueURL: queueURL, QueueARN: queueARN, Region: awslocal.Region, Handler: h.Handle, Wait: 1, Visibility: 60}
 	var (
 		mu       sync.Mutex
 		received int
@@ -97,8 +97,10 @@ func TestBlastReplies(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if received != 2*numbers {
-		t.Errorf("handler received %d deliveries, want %d", received, 2*numbers)
+	// A batch slower than the visibility timeout comes round again, as
+	// with SQS: at least every delivery, maybe more.
+	if received < 2*numbers {
+		t.Errorf("handler received %d deliveries, want at least %d", received, 2*numbers)
 	}
 
 	list := f.tickets(t)

@@ -2,6 +2,7 @@ package sms_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/frontdesk/frontdesk/local/testenv"
 	"github.com/frontdesk/frontdesk/shared/dynamo"
@@ -728,5 +730,98 @@ func TestNewTicketAfterResolve(t *testing.T) {
 	}
 	if !second.Created || second.Ticket.ID == first.Ticket.ID {
 		t.Errorf("text after resolve = created %v on %s, want a new ticket", second.Created, second.Ticket.Ref)
+	}
+}
+
+// TestWebhookThroughAPIGateway pushes an API Gateway HTTP API event (the
+// form body base64-encoded, headers lower-cased, as AWS sends them)
+// through the adapter and the runtime's JSON path, as the Twilio function
+// is wired in production.
+func TestWebhookThroughAPIGateway(t *testing.T) {
+	data, err := os.ReadFile("testdata/apigw-twilio.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := setup(t)
+	hook := &sms.Webhook{Service: f.svc, PublicURL: "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/dev/sms/twilio", Tokens: []string{"apigw-token"}}
+	h := lambda.NewHandler(httpadapter.NewV2(hook).ProxyWithContext)
+	raw, err := h.Invoke(context.Background(), data)
+	if err != nil {
+		t.Fatalf("Invoke: %v", err)
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		t.Fatal(err)
+	}
+	body := resp.Body
+	if resp.IsBase64Encoded {
+		b, _ := base64.StdEncoding.DecodeString(body)
+		body = string(b)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<Message>已收到您的短信") {
+		t.Fatalf("response %d %q, want 200 and the Chinese acknowledgement in TwiML", resp.StatusCode, body)
+	}
+	list := f.tickets(t)
+	if len(list) != 1 || list[0].Contact.Phone != "+8613800138088" || list[0].Summary != "小区停水了，请问什么时候恢复？" {
+		t.Errorf("tickets = %+v, want the one text", list)
+	}
+	// The same event signed for another URL is refused.
+	hook.PublicURL = "https://frontdesk.example.com/sms/twilio"
+	raw, _ = h.Invoke(context.Background(), data)
+	_ = json.Unmarshal(raw, &resp)
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("signature for another URL: status %d, want 403", resp.StatusCode)
+	}
+}
+
+// TestReplayQuarantined quarantines texts that a wrong default region made
+// unreadable, fixes the region, and replays them: each becomes its ticket;
+// what is still bad stays quarantined.
+func TestReplayQuarantined(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.svc.Region = "US" // the mistake: local Chinese numbers without +86
+	h := &sms.QueueHandler{Service: f.svc}
+	invoke(t, h, event(t,
+		record(t, "q1", sms.Inbound{OriginationNumber: "13800138090", MessageBody: "燃气表漏气", InboundMessageID: "rp-1"}, monday10),
+		record(t, "q2", sms.Inbound{OriginationNumber: "+8613800138091", MessageBody: " ", InboundMessageID: "rp-2"}, monday10),
+	))
+	webhook := &sms.Webhook{Service: f.svc, PublicURL: "https://api.example.com/sms/twilio", Tokens: []string{"tok"}}
+	form := url.Values{"MessageSid": {"SMrp3"}, "From": {"13800138092"}, "Body": {"路灯坏了"}}
+	req := httptest.NewRequest(http.MethodPost, "/sms/twilio", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", sms.TwilioSignature("tok", webhook.PublicURL, form))
+	webhook.ServeHTTP(httptest.NewRecorder(), req)
+
+	list, err := f.store.Quarantined(ctx, ticket.SMS, false)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("quarantined = %d, %v, want 3", len(list), err)
+	}
+	f.svc.Region = "CN"
+	replayed := 0
+	for _, q := range list {
+		out, err := f.svc.Replay(ctx, q)
+		if err != nil {
+			if q.ID != "rp-2" || !sms.IsInput(err) {
+				t.Errorf("Replay(%s) = %v", q.ID, err)
+			}
+			continue
+		}
+		if out.Ticket == nil || !out.Created {
+			t.Errorf("Replay(%s) = %+v, want a new ticket", q.ID, out)
+		}
+		if err := f.store.MarkReplayed(ctx, ticket.SMS, q.ID, f.clock.now()); err != nil {
+			t.Fatal(err)
+		}
+		replayed++
+	}
+	if replayed != 2 {
+		t.Errorf("%d replayed, want 2 (the empty text stays)", replayed)
+	}
+	if left, _ := f.store.Quarantined(ctx, ticket.SMS, false); len(left) != 1 || left[0].ID != "rp-2" {
+		t.Errorf("left in quarantine = %+v, want rp-2", left)
+	}
+	if n := len(f.tickets(t)); n != 2 {
+		t.Errorf("%d tickets, want 2", n)
 	}
 }

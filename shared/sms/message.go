@@ -73,6 +73,7 @@ type InputError struct {
 	Detail string
 }
 
+// Error names the reason, and the detail when there is one.
 func (e *InputError) Error() string {
 	if e.Detail == "" {
 		return "bad sms input: " + e.Reason

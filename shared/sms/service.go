@@ -15,11 +15,14 @@ import (
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
-// Threads finds what a reply answers.
+// Threads finds what a text answers, and what a text already made.
 type Threads interface {
 	// SentMessage returns a message Frontdesk sent, by the provider's ID,
 	// and its ticket; ticket.ErrNotFound when it is not ours.
 	SentMessage(ctx context.Context, ch ticket.Channel, providerID string) (ticket.ID, *ticket.Message, error)
+	// BySource returns the ticket an inbound source went to, or
+	// ticket.ErrNotFound.
+	BySource(ctx context.Context, src ticket.Source) (ticket.ID, error)
 }
 
 // Claims makes keyword replies go out once per inbound message.
@@ -186,6 +189,19 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 		default:
 			return Outcome{}, fmt.Errorf("thread reply %s: %w", src, err)
 		}
+	}
+	// A redelivery is known by one key read, before the transaction that
+	// would find it out; the source claim in that transaction stays the
+	// guarantee when two deliveries race.
+	if id, err := s.Threads.BySource(ctx, src); err == nil {
+		t, err := s.Tickets.Ticket(ctx, id)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("load ticket %s for duplicate %s: %w", id, src, err)
+		}
+		slog.InfoContext(ctx, "sms received", "source", src.ID, "ref", t.Ref, "created", false, "duplicate", true)
+		return s.acknowledge(ctx, Outcome{Action: action, Ticket: t, Duplicate: true}, inline)
+	} else if !errors.Is(err, ticket.ErrNotFound) {
+		return Outcome{}, fmt.Errorf("check source %s: %w", src, err)
 	}
 	r, err := s.receive(ctx, in)
 	if err != nil {

@@ -2,11 +2,13 @@ package sms
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/smithy-go"
 )
 
 // Publisher is the part of the SNS client SNSSender uses.
@@ -40,6 +42,11 @@ func (s *SNSSender) Send(ctx context.Context, to, body string) (string, error) {
 		PhoneNumber: aws.String(to), Message: aws.String(body), MessageAttributes: attrs,
 	})
 	if err != nil {
+		// AWS's message may quote the number; logs get the code only.
+		var api smithy.APIError
+		if errors.As(err, &api) {
+			return "", fmt.Errorf("publish sms: %s (%s fault)", api.ErrorCode(), api.ErrorFault())
+		}
 		return "", fmt.Errorf("publish sms: %w", err)
 	}
 	return aws.ToString(out.MessageId), nil

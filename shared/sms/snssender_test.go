@@ -3,10 +3,12 @@ package sms_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/smithy-go"
 
 	"github.com/frontdesk/frontdesk/shared/sms"
 )
@@ -56,8 +58,13 @@ func TestSNSSender(t *testing.T) {
 			}
 		})
 	}
-	p := &publisher{err: errors.New("throttled")}
+	p := &publisher{err: errors.New("connection reset")}
 	if _, err := (&sms.SNSSender{Client: p}).Send(context.Background(), "+8613800138000", "x"); err == nil {
 		t.Errorf("Send with a failing client = nil error")
+	}
+	p.err = &smithy.GenericAPIError{Code: "InvalidParameter", Message: "Invalid parameter: PhoneNumber Reason: +8613800138000 is not valid", Fault: smithy.FaultClient}
+	_, err := (&sms.SNSSender{Client: p}).Send(context.Background(), "+8613800138000", "x")
+	if err == nil || strings.Contains(err.Error(), "138") || !strings.Contains(err.Error(), "InvalidParameter") {
+		t.Errorf("Send error = %v, want the code without the number", err)
 	}
 }
