@@ -26,13 +26,15 @@ import (
 // pointed at them, and one HTTP server carrying every public route plus the
 // local-only /_local routes.
 type stack struct {
-	emus   *emulators
-	db     *dynamodb.Client
-	table  string
-	store  *dynamo.Store
-	mux    *http.ServeMux
-	addr   string
-	outbox *outbox
+	emus  *emulators
+	db    *dynamodb.Client
+	table string
+	store *dynamo.Store
+	// directory is the customer directory every local intake consults.
+	directory *dynamo.Directory
+	mux       *http.ServeMux
+	addr      string
+	outbox    *outbox
 	// urls are printed at start-up, one line each.
 	urls []string
 	// background work (queue pollers, stream readers) started by setups.
@@ -101,6 +103,7 @@ func runDev(ctx context.Context, root string) error {
 		return err
 	}
 	st.store = dynamo.New(st.db, st.table)
+	st.directory = dynamo.NewDirectory(st.db, st.table)
 	st.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports["FRONTDESK_HTTP_PORT"]))
 	for _, s := range setups {
 		if err := s.fn(st, ctx); err != nil {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/frontdesk/frontdesk/local/awslocal"
 	"github.com/frontdesk/frontdesk/local/sqspoll"
-	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/sms"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
@@ -40,12 +39,11 @@ func (st *stack) sms(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	zone, err := time.LoadLocation("Asia/Shanghai")
+	in, err := st.intakeService()
 	if err != nil {
 		return err
 	}
-	in := &intake.Service{Store: st.store, Rules: ticket.MustDefaultRules(zone), Region: "CN"}
-	svc := sms.New(st.store, in, sms.MustDefaultKeywords(), outboxSender{st.outbox}, "CN")
+	svc := sms.New(st.store, in, sms.MustDefaultKeywords(), outboxSender{st.outbox}, localRegion)
 
 	poller := &sqspoll.Poller{SQS: sqsc, QueueURL: queueURL, QueueARN: queueARN, Region: awslocal.Region,
 		Handler: (&sms.QueueHandler{Service: svc}).Handle}

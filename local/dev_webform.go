@@ -31,7 +31,7 @@ func (st *stack) intakeService() (*intake.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &intake.Service{Store: st.store, Rules: rules, Region: localRegion}, nil
+	return &intake.Service{Store: st.store, Rules: rules, Region: localRegion, Directory: st.directory}, nil
 }
 
 // webform serves the contact form at / and POST /contacts, the very

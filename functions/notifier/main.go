@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,9 +11,9 @@ import (
 	_ "time/tzdata"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/notice"
 )
 
@@ -51,12 +50,15 @@ func main() {
 		log.Error("bad configuration", "err", err)
 		os.Exit(1)
 	}
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Error("load AWS configuration", "err", err)
+	// Credentials and region as Lambda sets them; the endpoint overridable
+	// for local runs.
+	e := env.New(os.Getenv)
+	awsCfg, endpoint := e.AWS(), e.Endpoint("SNS")
+	if err := e.Err(); err != nil {
+		log.Error("bad configuration", "err", err)
 		os.Exit(1)
 	}
-	p := notice.NewPublisher(sns.NewFromConfig(awsCfg), c.topic)
+	p := notice.NewPublisher(sns.NewFromConfig(awsCfg, func(o *sns.Options) { o.BaseEndpoint = endpoint }), c.topic)
 	p.Attempts = c.attempts
 	lambda.Start(notice.NewHandler(c.builder, p, log).Handle)
 }

@@ -11,13 +11,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/frontdesk/frontdesk/shared/dynamo"
+	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/sms"
 )
@@ -32,9 +32,13 @@ func main() {
 		os.Exit(1)
 	}
 	ctx := context.Background()
-	awsCfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "aws config:", err)
+	// Credentials and region as Lambda sets them; endpoints overridable for local runs.
+	envAWS := env.New(os.Getenv)
+	awsCfg := envAWS.AWS()
+	dbEndpoint, snsEndpoint := envAWS.Endpoint("DYNAMODB"), envAWS.Endpoint("SNS")
+	directory := envAWS.Switch("CUSTOMER_DIRECTORY", true)
+	if err := envAWS.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	// The auth tokens are a SecureString parameter, read once per cold start.
@@ -49,9 +53,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "twilio auth tokens:", err)
 		os.Exit(1)
 	}
-	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table)
+	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.BaseEndpoint = dbEndpoint })
+	store := dynamo.New(db, cfg.Table)
 	in := &intake.Service{Store: store, Rules: cfg.Rules, Region: cfg.Region}
-	sender := &sms.SNSSender{Client: sns.NewFromConfig(awsCfg), OriginationNumber: cfg.OriginationNumber, SenderID: cfg.SenderID}
+	if directory {
+		in.Directory = dynamo.NewDirectory(db, cfg.Table)
+	}
+	sender := &sms.SNSSender{Client: sns.NewFromConfig(awsCfg, func(o *sns.Options) { o.BaseEndpoint = snsEndpoint }), OriginationNumber: cfg.OriginationNumber, SenderID: cfg.SenderID}
 	svc := sms.New(store, in, cfg.Keywords, sender, cfg.Region)
 	svc.ThreadWindow, svc.Texter.AckEvery = cfg.ThreadWindow, cfg.AckEvery
 	hook := &sms.Webhook{Service: svc, PublicURL: cfg.TwilioURL, Tokens: tokens}

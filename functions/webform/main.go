@@ -27,15 +27,18 @@ type appConfig struct {
 	table string
 	// dynamoEndpoint overrides the DynamoDB endpoint (local runs).
 	dynamoEndpoint *string
-	svc            intake.Service
-	form           webform.Config
+	// directory marks VIP customers from the customer directory.
+	directory bool
+	svc       intake.Service
+	form      webform.Config
 }
 
 func loadConfig(get func(string) string) (appConfig, error) {
 	e := env.New(get)
 	zone := e.Zone("BUSINESS_TIME_ZONE")
 	rules := e.Rules("RULES_FILE", zone)
-	c := appConfig{aws: e.AWS(), table: e.String("TABLE_NAME"), dynamoEndpoint: e.Endpoint("DYNAMODB")}
+	c := appConfig{aws: e.AWS(), table: e.String("TABLE_NAME"), dynamoEndpoint: e.Endpoint("DYNAMODB"),
+		directory: e.Switch("CUSTOMER_DIRECTORY", true)}
 	c.svc = intake.Service{Rules: rules, Region: e.Region("DEFAULT_PHONE_REGION")}
 	c.form = webform.Config{
 		Region:         c.svc.Region,
@@ -69,6 +72,9 @@ func main() {
 	db := dynamodb.NewFromConfig(cfg.aws, func(o *dynamodb.Options) { o.BaseEndpoint = cfg.dynamoEndpoint })
 	store := dynamo.New(db, cfg.table)
 	cfg.svc.Store = store
+	if cfg.directory {
+		cfg.svc.Directory = dynamo.NewDirectory(db, cfg.table)
+	}
 	cfg.form.Finder = store
 	h := webform.New(&cfg.svc, cfg.form)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)

@@ -136,3 +136,19 @@ func (r *Reader) Err() error {
 	}
 	return fmt.Errorf("configuration: %w", errors.Join(r.errs...))
 }
+
+// Switch returns an on/off variable ("on", "off", "true", "false"), or
+// def when unset.
+func (r *Reader) Switch(name string, def bool) bool {
+	switch v := strings.ToLower(strings.TrimSpace(r.Get(name))); v {
+	case "":
+		return def
+	case "on", "true":
+		return true
+	case "off", "false":
+		return false
+	default:
+		r.fail(name, "%q is not on or off", v)
+		return def
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -80,8 +81,9 @@ func ParseEnv(lookup func(string) (string, bool), twilio bool) (Config, error) {
 			errs = append(errs, fmt.Errorf("BUSINESS_TIME_ZONE=%q is not an IANA time zone", zone))
 		} else {
 			c.Zone = loc
-			if c.Rules, err = ticket.ParseRules(ticket.DefaultRules(), loc); err != nil {
-				errs = append(errs, err)
+			rules := env.New(func(k string) string { v, _ := lookup(k); return v })
+			if c.Rules = rules.Rules("RULES_FILE", loc); rules.Err() != nil {
+				errs = append(errs, rules.Err())
 			}
 		}
 	}
