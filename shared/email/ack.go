@@ -91,7 +91,8 @@ keep the reference in the subject.
 	hdr("From", from.String())
 	hdr("To", (&mail.Address{Address: addr}).String())
 	hdr("Reply-To", (&mail.Address{Name: from.Name, Address: replyTo}).String())
-	hdr("Subject", mime.BEncoding.Encode("UTF-8", subject))
+	// Encoded words go one to a folded line, inside the 78-column limit.
+	hdr("Subject", strings.ReplaceAll(mime.BEncoding.Encode("UTF-8", subject), "?= =?", "?=\r\n =?"))
 	hdr("Date", at.Format(time.RFC1123Z))
 	hdr("Message-ID", "<"+messageID+">")
 	if m.MessageID != "" {
