@@ -45,6 +45,7 @@ var setups = []struct {
 	fn   func(*stack, context.Context) error
 }{
 	{"inspection", (*stack).inspection},
+	{"email", (*stack).email},
 }
 
 func envPort(name string, def int) (int, error) {
@@ -98,13 +99,14 @@ func runDev(ctx context.Context, root string) error {
 		return err
 	}
 	st.store = dynamo.New(st.db, st.table)
+	// Setups print their URLs, so the address is known before they run.
+	st.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports["FRONTDESK_HTTP_PORT"]))
 	for _, s := range setups {
 		if err := s.fn(st, ctx); err != nil {
 			return fmt.Errorf("set up %s: %w", s.name, err)
 		}
 	}
 
-	st.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports["FRONTDESK_HTTP_PORT"]))
 	srv := &http.Server{Addr: st.addr, Handler: st.mux, ReadHeaderTimeout: 10 * time.Second}
 	l, err := net.Listen("tcp", st.addr)
 	if err != nil {
