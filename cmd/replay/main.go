@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata"
@@ -60,6 +61,19 @@ func run(ctx context.Context, channel string) error {
 	if err != nil {
 		errs = append(errs, fmt.Errorf("BUSINESS_TIME_ZONE: %w", err))
 	}
+	var lim email.Limits
+	for _, l := range []struct {
+		env string
+		to  *int64
+	}{{"MAIL_MAX_MESSAGE_BYTES", &lim.MaxMessage}, {"MAIL_MAX_ATTACHMENT_BYTES", &lim.MaxAttachment}} {
+		if v := os.Getenv(l.env); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				errs = append(errs, fmt.Errorf("%s=%q is not a positive number", l.env, v))
+			}
+			*l.to = n
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
@@ -80,8 +94,8 @@ func run(ctx context.Context, channel string) error {
 		Objects: s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL_S3") != "" }),
 		Intake:  &intake.Service{Store: store, Rules: rules, Region: region},
 		Tickets: store, Recorder: store, Mailboxes: store, Aliases: store, Quarantine: store,
-		Signer: signer, AttachmentPrefix: os.Getenv("ATTACHMENT_PREFIX"),
-		Ack:    &email.Acknowledger{Sender: sesv2.NewFromConfig(cfg), From: from, Zone: zone},
+		Signer: signer, Limits: lim, AttachmentPrefix: os.Getenv("ATTACHMENT_PREFIX"),
+		Ack: &email.Acknowledger{Sender: sesv2.NewFromConfig(cfg), From: from, Zone: zone},
 	}
 	res, err := h.Replay(ctx, store)
 	fmt.Printf("replayed %d, still failing %d\n", res.Replayed, res.Failed)

@@ -1,0 +1,64 @@
+package email_test
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/frontdesk/frontdesk/shared/email"
+)
+
+// BenchmarkEndToEnd measures mails per second through the real handler:
+// read from S3 (fauxqs), parse, thread, write the ticket to DynamoDB
+// Local, send and record the acknowledgement (SES emulator). Storing the
+// mail in S3 (SES's part) happens before the clock starts.
+func BenchmarkEndToEnd(b *testing.B) {
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for _, bc := range []struct {
+		par int
+		ack bool
+	}{{1, true}, {1, false}, {4, true}} {
+		par := bc.par
+		b.Run(fmt.Sprintf("workers=%d/ack=%v", bc.par, bc.ack), func(b *testing.B) {
+			e := newEnv(b)
+			payloads := make([][]byte, b.N)
+			for i := range payloads {
+				id := sesID(b)
+				e.put(id, mailFrom(unique(b, "bench"), fmt.Sprintf("水管爆裂 %d", i), "楼下水管爆裂，水漫进了车库，请尽快派人处理。"))
+				payloads[i] = e.event(id)
+			}
+			handlers := make([]*email.Handler, par)
+			for i := range handlers {
+				handlers[i] = e.handler(email.Limits{})
+				if !bc.ack {
+					handlers[i].Ack = nil
+				}
+			}
+			var next atomic.Int64
+			start := time.Now()
+			b.ResetTimer()
+			done := make(chan struct{})
+			for w := 0; w < par; w++ {
+				go func(h *email.Handler) {
+					defer func() { done <- struct{}{} }()
+					for {
+						i := next.Add(1) - 1
+						if i >= int64(len(payloads)) {
+							return
+						}
+						e.ok(e.invoke(h, payloads[i]))
+					}
+				}(handlers[w])
+			}
+			for w := 0; w < par; w++ {
+				<-done
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+		})
+	}
+}
