@@ -22,8 +22,10 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/frontdesk/frontdesk/local/awslocal"
+	"github.com/frontdesk/frontdesk/shared/bucket"
 	"github.com/frontdesk/frontdesk/shared/email"
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/ses"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -69,12 +71,12 @@ func (st *stack) email(ctx context.Context) error {
 	}
 
 	h := &email.Handler{
-		Objects: s3c, Intake: &intake.Service{Store: st.store, Rules: ticket.MustDefaultRules(localZone()), Region: "CN"},
-		Tickets: st.store, Recorder: st.store, Mailboxes: st.store, Aliases: st.store, Quarantine: st.store,
+		Objects: bucket.New(s3c), Intake: &intake.Service{Store: st.store, Rules: ticket.MustDefaultRules(localZone()), Region: "CN"},
+		Tickets: st.store, Recorder: st.store, Bounces: st.store, AckClaims: st.store, Aliases: st.store, Quarantine: st.store,
 		Signer:           email.Signer{Keys: [][]byte{[]byte("local development reply-token key")}},
 		AttachmentPrefix: "attachments/",
 		Ack: &email.Acknowledger{
-			Sender: awslocal.SES(st.emus.ses.URL), From: localMailFrom, Zone: localZone(),
+			Mailer: ses.New(awslocal.SES(st.emus.ses.URL)), From: localMailFrom, Zone: localZone(),
 			OnSent: func(_ context.Context, s email.Sent) {
 				st.outbox.add(outboxEntry{Channel: ticket.Email, To: s.To, Subject: s.Subject, Body: s.Body, ProviderID: s.ProviderID, TicketRef: s.Ref, At: s.At})
 			},

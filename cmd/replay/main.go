@@ -27,9 +27,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/frontdesk/frontdesk/shared/bucket"
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/email"
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/ses"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -91,11 +93,11 @@ func run(ctx context.Context, channel string) error {
 	}
 	store := dynamo.New(dynamodb.NewFromConfig(cfg), table)
 	h := &email.Handler{
-		Objects: s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL_S3") != "" }),
+		Objects: bucket.New(s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL_S3") != "" })),
 		Intake:  &intake.Service{Store: store, Rules: rules, Region: region},
-		Tickets: store, Recorder: store, Mailboxes: store, Aliases: store, Quarantine: store,
+		Tickets: store, Recorder: store, Bounces: store, AckClaims: store, Aliases: store, Quarantine: store,
 		Signer: signer, Limits: lim, AttachmentPrefix: os.Getenv("ATTACHMENT_PREFIX"),
-		Ack: &email.Acknowledger{Sender: sesv2.NewFromConfig(cfg), From: from, Zone: zone},
+		Ack: &email.Acknowledger{Mailer: ses.New(sesv2.NewFromConfig(cfg)), From: from, Zone: zone},
 	}
 	res, err := h.Replay(ctx, store)
 	fmt.Printf("replayed %d, still failing %d\n", res.Replayed, res.Failed)

@@ -21,9 +21,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/frontdesk/frontdesk/shared/bucket"
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/email"
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/ses"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -86,22 +88,24 @@ func main() {
 		slog.Error("configuration", "err", err)
 		os.Exit(1)
 	}
-	aws, err := config.LoadDefaultConfig(context.Background())
+	awsCfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		slog.Error("aws configuration", "err", err)
 		os.Exit(1)
 	}
-	store := dynamo.New(dynamodb.NewFromConfig(aws), c.table)
+	mailer := ses.New(sesv2.NewFromConfig(awsCfg))
+	mailer.ConfigurationSet = c.configSet
+	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), c.table)
 	rules, err := ticket.ParseRules(ticket.DefaultRules(), c.zone)
 	if err != nil {
 		slog.Error("rules", "err", err)
 		os.Exit(1)
 	}
 	h := &email.Handler{
-		Objects: s3.NewFromConfig(aws), Intake: &intake.Service{Store: store, Rules: rules, Region: c.region},
-		Tickets: store, Recorder: store, Mailboxes: store, Aliases: store, Quarantine: store,
+		Objects: bucket.New(s3.NewFromConfig(awsCfg)), Intake: &intake.Service{Store: store, Rules: rules, Region: c.region},
+		Tickets: store, Recorder: store, Bounces: store, AckClaims: store, Aliases: store, Quarantine: store,
 		Signer: email.Signer{Keys: c.keys}, Limits: c.lim, AttachmentPrefix: c.prefix,
-		Ack: &email.Acknowledger{Sender: sesv2.NewFromConfig(aws), From: c.from, Zone: c.zone, MaxPerHour: c.ackMax, ConfigurationSet: c.configSet},
+		Ack: &email.Acknowledger{Mailer: mailer, From: c.from, Zone: c.zone, MaxPerHour: c.ackMax},
 	}
 	lambda.Start(h.Handle)
 }

@@ -12,17 +12,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
-
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
 // Acknowledger sends the one acknowledgement a new email ticket gets.
 type Acknowledger struct {
-	Sender Sender
+	Mailer Mailer
 	// From is the mailbox acknowledgements come from and replies go to
 	// ("Frontdesk <support@example.com>"); the reply token is added to
 	// its local part in Reply-To.
@@ -33,8 +29,6 @@ type Acknowledger struct {
 	Window     time.Duration
 	// Zone shows the reply-by time in the business's time zone.
 	Zone *time.Location
-	// ConfigurationSet is the SES configuration set, if any.
-	ConfigurationSet string
 	// OnSent, when set, is told about every acknowledgement sent (the
 	// local stack's outbox).
 	OnSent func(ctx context.Context, s Sent)
@@ -131,7 +125,7 @@ func (a *Acknowledger) limits() (int, time.Duration) {
 // records it on the ticket as an outbound message so replies thread.
 func (h *Handler) acknowledge(ctx context.Context, t *ticket.Ticket, m *Mail, addr string) error {
 	a := h.Ack
-	bad, err := h.Mailboxes.Undeliverable(ctx, addr)
+	bad, err := h.Bounces.Undeliverable(ctx, addr)
 	if err != nil {
 		return err
 	}
@@ -140,7 +134,7 @@ func (h *Handler) acknowledge(ctx context.Context, t *ticket.Ticket, m *Mail, ad
 		return nil
 	}
 	max, win := a.limits()
-	claimed, err := h.Mailboxes.ClaimAck(ctx, t.ID, addr, max, win)
+	claimed, err := h.AckClaims.ClaimAck(ctx, t.ID, addr, max, win)
 	var lim *ticket.LimitError
 	switch {
 	case errors.As(err, &lim):
@@ -163,22 +157,13 @@ func (h *Handler) acknowledge(ctx context.Context, t *ticket.Ticket, m *Mail, ad
 	if err != nil {
 		return err
 	}
-	in := &sesv2.SendEmailInput{
-		FromEmailAddress: aws.String(from.Address),
-		Destination:      &sestypes.Destination{ToAddresses: []string{addr}},
-		Content:          &sestypes.EmailContent{Raw: &sestypes.RawMessage{Data: ack.Raw}},
-	}
-	if a.ConfigurationSet != "" {
-		in.ConfigurationSetName = aws.String(a.ConfigurationSet)
-	}
-	out, err := a.Sender.SendEmail(ctx, in)
+	provider, err := a.Mailer.SendRaw(ctx, from.Address, []string{addr}, ack.Raw)
 	if err != nil {
-		if rerr := h.Mailboxes.ReleaseAck(ctx, t.ID); rerr != nil {
+		if rerr := h.AckClaims.ReleaseAck(ctx, t.ID); rerr != nil {
 			slog.ErrorContext(ctx, "acknowledgement claim not released", "ref", t.Ref, "err", rerr)
 		}
 		return fmt.Errorf("send acknowledgement of %s: %w", t.Ref, err)
 	}
-	provider := aws.ToString(out.MessageId)
 	slog.InfoContext(ctx, "acknowledgement sent", "ref", t.Ref, "sesMessageId", provider)
 	if a.OnSent != nil {
 		a.OnSent(ctx, Sent{To: addr, Subject: ack.Subject, Body: ack.Body, MessageID: mid, ProviderID: provider, Ref: t.Ref, At: now})

@@ -1,11 +1,11 @@
 package email
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -14,24 +14,23 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
-// Objects is the part of S3 the handler uses: the raw mail is read from
-// it, attachments are written to it.
+// Objects is where the raw mail is read from and attachments go (S3).
 type Objects interface {
-	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-	PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	// Open streams an object and returns its size (-1 when unknown); a
+	// missing object is ticket.ErrNotFound.
+	Open(ctx context.Context, bucket, key string) (io.ReadCloser, int64, error)
+	Put(ctx context.Context, bucket, key, contentType string, data []byte) error
 }
 
-// Sender sends mail (SES v2).
-type Sender interface {
-	SendEmail(ctx context.Context, in *sesv2.SendEmailInput, opts ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
+// Mailer sends a raw MIME message and returns the provider's message ID
+// (SES v2).
+type Mailer interface {
+	SendRaw(ctx context.Context, from string, to []string, raw []byte) (string, error)
 }
 
 // Receiver turns an inbound contact into a ticket (intake.Service).
@@ -52,11 +51,17 @@ type Recorder interface {
 	AddSent(ctx context.Context, ch ticket.Channel, providerID string, id ticket.ID, messageID string) error
 }
 
-// Mailboxes keeps what Frontdesk knows about an address: whether mail to
-// it bounces, and how many acknowledgements it was sent.
-type Mailboxes interface {
+// Bounces remembers addresses mail to which failed permanently.
+type Bounces interface {
 	MarkUndeliverable(ctx context.Context, addr, status string, at time.Time) error
 	Undeliverable(ctx context.Context, addr string) (bool, error)
+}
+
+// AckClaims hands out acknowledgements: one per ticket, a few per sender
+// an hour.
+type AckClaims interface {
+	// ClaimAck reports false when the ticket had its acknowledgement and
+	// fails with a *ticket.LimitError when the sender had enough.
 	ClaimAck(ctx context.Context, id ticket.ID, sender string, max int, window time.Duration) (bool, error)
 	ReleaseAck(ctx context.Context, id ticket.ID) error
 }
@@ -79,7 +84,8 @@ type Handler struct {
 	Intake     Receiver
 	Tickets    Tickets
 	Recorder   Recorder
-	Mailboxes  Mailboxes
+	Bounces    Bounces
+	AckClaims  AckClaims
 	Aliases    Aliases
 	Quarantine Quarantine
 	Ack        *Acknowledger
@@ -287,20 +293,19 @@ func (h *Handler) Process(ctx context.Context, n *Notification, replay bool) err
 // fetch reads and parses the stored mail, streaming it from S3.
 func (h *Handler) fetch(ctx context.Context, n *Notification) (*Mail, error) {
 	a := n.Receipt.Action
-	out, err := h.Objects.GetObject(ctx, &s3.GetObjectInput{Bucket: &a.BucketName, Key: &a.ObjectKey})
-	var nsk *types.NoSuchKey
-	if errors.As(err, &nsk) {
+	body, size, err := h.Objects.Open(ctx, a.BucketName, a.ObjectKey)
+	if errors.Is(err, ticket.ErrNotFound) {
 		return nil, permanent(fmt.Errorf("read mail %s: %w", n.Mail.MessageID, err))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read mail %s: %w", n.Mail.MessageID, err)
 	}
-	defer out.Body.Close()
+	defer body.Close()
 	lim := h.Limits.withDefaults()
-	if out.ContentLength != nil && *out.ContentLength > lim.MaxMessage {
-		return nil, permanent(fmt.Errorf("mail %s: %d bytes: %w", n.Mail.MessageID, *out.ContentLength, ErrTooLarge))
+	if size > lim.MaxMessage {
+		return nil, permanent(fmt.Errorf("mail %s: %d bytes: %w", n.Mail.MessageID, size, ErrTooLarge))
 	}
-	m, err := Parse(out.Body, lim)
+	m, err := Parse(body, lim)
 	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrMalformed) {
 		return nil, permanent(fmt.Errorf("mail %s: %w", n.Mail.MessageID, err))
 	}
@@ -321,7 +326,7 @@ func (h *Handler) bounce(ctx context.Context, m *Mail, at time.Time) error {
 		if code != "" {
 			continue
 		}
-		if err := h.Mailboxes.MarkUndeliverable(ctx, addr, r.Status, at); err != nil {
+		if err := h.Bounces.MarkUndeliverable(ctx, addr, r.Status, at); err != nil {
 			return err
 		}
 		slog.InfoContext(ctx, "email address undeliverable", "status", r.Status)
@@ -380,6 +385,7 @@ func (h *Handler) inbound(ctx context.Context, n *Notification, m *Mail, source 
 			st = append(st, r.Action+" "+r.Status)
 		}
 		meta["bounce"] = strings.Join(st, ", ")
+		meta["bouncedMessageId"] = m.Bounce.OriginalMessageID
 	}
 	atts, err := h.storeAttachments(ctx, n, m, source)
 	if err != nil {
@@ -439,11 +445,7 @@ func (h *Handler) storeAttachments(ctx context.Context, n *Notification, m *Mail
 		ta := ticket.Attachment{Name: a.Name, Type: a.Type, Size: a.Size, Inline: a.Inline, Skipped: a.Oversize}
 		if !a.Oversize {
 			key := h.AttachmentPrefix + source + "/" + strconv.Itoa(i+1) + "-" + url.PathEscape(a.Name)
-			_, err := h.Objects.PutObject(ctx, &s3.PutObjectInput{
-				Bucket: &n.Receipt.Action.BucketName, Key: &key, Body: bytes.NewReader(a.Data),
-				ContentType: &a.Type, ContentLength: &ta.Size,
-			})
-			if err != nil {
+			if err := h.Objects.Put(ctx, n.Receipt.Action.BucketName, key, a.Type, a.Data); err != nil {
 				return nil, fmt.Errorf("store attachment %d of %s: %w", i+1, n.Mail.MessageID, err)
 			}
 			ta.Key = key

@@ -21,9 +21,11 @@ import (
 
 	"github.com/frontdesk/frontdesk/local/awslocal"
 	"github.com/frontdesk/frontdesk/local/testenv"
+	"github.com/frontdesk/frontdesk/shared/bucket"
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/email"
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/ses"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -58,10 +60,10 @@ func newEnv(t testing.TB) *env {
 func (e *env) handler(lim email.Limits) *email.Handler {
 	svc := &intake.Service{Store: e.store, Rules: ticket.MustDefaultRules(shanghai), Region: "CN"}
 	return &email.Handler{
-		Objects: e.s3, Intake: svc, Tickets: e.store, Recorder: e.store, Mailboxes: e.store,
+		Objects: bucket.New(e.s3), Intake: svc, Tickets: e.store, Recorder: e.store, Bounces: e.store, AckClaims: e.store,
 		Aliases: e.store, Quarantine: e.store, Signer: email.Signer{Keys: [][]byte{[]byte("test key")}},
 		Ack: &email.Acknowledger{
-			Sender: awslocal.SES(e.ses), From: "Frontdesk <support@example.com>", Zone: shanghai,
+			Mailer: ses.New(awslocal.SES(e.ses)), From: "Frontdesk <support@example.com>", Zone: shanghai,
 		},
 		Limits: lim, AttachmentPrefix: "attachments/",
 	}
@@ -580,3 +582,17 @@ func TestPartialBatchFailure(t *testing.T) {
 	}
 	e.view(good)
 }
+
+// The adapters functions/email wires satisfy the handler's interfaces.
+var (
+	_ email.Objects     = (*bucket.Store)(nil)
+	_ email.Mailer      = (*ses.Mailer)(nil)
+	_ email.Tickets     = (*dynamo.Store)(nil)
+	_ email.Recorder    = (*dynamo.Store)(nil)
+	_ email.Bounces     = (*dynamo.Store)(nil)
+	_ email.AckClaims   = (*dynamo.Store)(nil)
+	_ email.Aliases     = (*dynamo.Store)(nil)
+	_ email.Quarantine  = (*dynamo.Store)(nil)
+	_ email.Quarantined = (*dynamo.Store)(nil)
+	_ email.Receiver    = (*intake.Service)(nil)
+)

@@ -144,10 +144,12 @@ type Mail struct {
 }
 
 // limitReader fails with ErrTooLarge past n bytes, instead of stopping
-// silently like io.LimitReader.
+// silently like io.LimitReader, and remembers a read error so that a
+// broken connection is not mistaken for a broken message.
 type limitReader struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	err error
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
@@ -161,6 +163,9 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	l.n -= int64(n)
 	if l.n < 0 {
 		return n, ErrTooLarge
+	}
+	if err != nil && err != io.EOF && l.err == nil {
+		l.err = err
 	}
 	return n, err
 }
@@ -178,11 +183,14 @@ var parser = enmime.NewParser(
 // the result: oversize attachments are measured, not kept.
 func Parse(r io.Reader, lim Limits) (*Mail, error) {
 	lim = lim.withDefaults()
-	root, err := parser.ReadParts(&limitReader{r: r, n: lim.MaxMessage})
-	if err != nil {
-		if errors.Is(err, ErrTooLarge) {
-			return nil, fmt.Errorf("parse mail: over %d bytes: %w", lim.MaxMessage, ErrTooLarge)
-		}
+	lr := &limitReader{r: r, n: lim.MaxMessage}
+	root, err := parser.ReadParts(lr)
+	switch {
+	case lr.n < 0 || errors.Is(err, ErrTooLarge):
+		return nil, fmt.Errorf("parse mail: over %d bytes: %w", lim.MaxMessage, ErrTooLarge)
+	case lr.err != nil:
+		return nil, fmt.Errorf("read mail: %w", lr.err)
+	case err != nil:
 		return nil, fmt.Errorf("parse mail: %w: %v", ErrMalformed, err)
 	}
 	m := &Mail{}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -248,5 +249,23 @@ func TestDecodeText(t *testing.T) {
 				t.Errorf("decodeText(%q, % x) = %q, %q; want %q, %q", tt.label, tt.in, got, cs, tt.want, tt.cs)
 			}
 		})
+	}
+}
+
+// brokenReader fails part-way, like a dropped connection.
+type brokenReader struct{ r io.Reader }
+
+func (b *brokenReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		return n, errors.New("connection reset")
+	}
+	return n, err
+}
+
+func TestParseReadErrorIsNotMalformed(t *testing.T) {
+	_, err := Parse(&brokenReader{bytes.NewReader(readFixture(t, "nested.eml"))}, Limits{})
+	if err == nil || errors.Is(err, ErrMalformed) || errors.Is(err, ErrTooLarge) {
+		t.Errorf("Parse(broken stream) error = %v, want a read error that is retried, not quarantined", err)
 	}
 }
