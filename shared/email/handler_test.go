@@ -465,10 +465,15 @@ func TestAutomaticMailNotAcknowledged(t *testing.T) {
 			e := newEnv(t)
 			addr := unique(t, "auto")
 			id := sesID(t)
-			e.ok(e.deliver(e.h, withFrom(mustRead(t, f), addr), id))
+			// Alarming words in automatic mail must not raise a P1.
+			raw := bytes.Replace(withFrom(mustRead(t, f), addr), []byte("\r\n\r\n"), []byte("\r\n\r\n燃气泄漏 gas leak fire! "), 1)
+			e.ok(e.deliver(e.h, raw, id))
 			tk := e.view(id)
-			if !tk.Messages[0].Automatic || tk.Kind != ticket.Other {
-				t.Errorf("ticket %s message automatic=%v kind=%s, want automatic other", tk.Ref, tk.Messages[0].Automatic, tk.Kind)
+			if !tk.Messages[0].Automatic || tk.Kind != ticket.Other || tk.Priority == ticket.P1 {
+				t.Errorf("ticket %s message automatic=%v kind=%s %s, want automatic other, not P1", tk.Ref, tk.Messages[0].Automatic, tk.Kind, tk.Priority)
+			}
+			if !strings.Contains(tk.Messages[0].Body, "燃气泄漏") {
+				t.Errorf("body = %q, want the words kept", tk.Messages[0].Body)
 			}
 			if n := e.acks(addr); n != 0 {
 				t.Errorf("automatic mail got %d acknowledgements, want 0", n)
