@@ -116,6 +116,7 @@ type Notification struct {
 const (
 	maxBodyBytes = 100 << 10
 	maxFullBytes = 200 << 10
+	maxMeta      = 1000
 )
 
 // Errors that quarantine a delivery rather than retry it.
@@ -372,6 +373,10 @@ func (h *Handler) inbound(ctx context.Context, n *Notification, m *Mail, source 
 		if v != "" {
 			meta[k] = v
 		}
+	}
+	for k, v := range meta {
+		// Headers can be long; an item cannot (400 KB).
+		meta[k] = truncateRunes(v, maxMeta)
 	}
 	if m.FromHTML {
 		meta["fromHtml"] = "true"

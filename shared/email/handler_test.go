@@ -586,6 +586,16 @@ func TestPartialBatchFailure(t *testing.T) {
 		t.Fatalf("failures = %+v, want only %s", resp.BatchItemFailures, bad.Records[0].MessageId)
 	}
 	e.view(good)
+
+	// On its fourth receive (the DLQ takes the fifth) it is quarantined
+	// with its S3 key instead of retried.
+	bad.Records[0].Attributes["ApproximateReceiveCount"] = "4"
+	payload, _ = json.Marshal(events.SQSEvent{Records: bad.Records})
+	e.ok(e.invoke(e.h, payload))
+	q, err := e.store.Quarantined(context.Background(), ticket.Email, false)
+	if err != nil || len(q) != 1 || !strings.HasPrefix(q[0].ObjectKey, "s3://"+e.bucket+"-missing/inbound/") || !strings.Contains(q[0].Reason, "NoSuchBucket") {
+		t.Errorf("quarantine = %+v, %v, want the failing mail with its key and reason", q, err)
+	}
 }
 
 // The adapters functions/email wires satisfy the handler's interfaces.
