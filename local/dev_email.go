@@ -145,7 +145,7 @@ func receiveLocalMail(ctx context.Context, s3c *s3.Client, snsc *sns.Client, top
 	}
 	id := strings.ToLower(string(ticket.NewID(time.Now())))
 	key := "inbound/" + id
-	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(localMailBucket), Key: &key, Body: bytes.NewReader(raw)}); err != nil {
+	if err := bucket.New(s3c).Put(ctx, localMailBucket, key, "message/rfc822", raw); err != nil {
 		return "", fmt.Errorf("store mail: %w", err)
 	}
 	now := time.Now().UTC()

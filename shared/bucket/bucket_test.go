@@ -37,6 +37,19 @@ func TestPutOpen(t *testing.T) {
 	if string(got) != want || size != int64(len(want)) {
 		t.Errorf("Open = %q (%d bytes), want %q (%d)", got, size, want, len(want))
 	}
+	big := []byte(strings.Repeat("0123456789abcdef", bucket.PartSize/16*2+1000))
+	if err := st.Put(ctx, name, "inbound/big", "message/rfc822", big); err != nil {
+		t.Fatalf("Put(%d bytes): %v", len(big), err)
+	}
+	r, size, err = st.Open(ctx, name, "inbound/big")
+	if err != nil {
+		t.Fatalf("Open(big): %v", err)
+	}
+	got, _ = io.ReadAll(r)
+	r.Close()
+	if string(got) != string(big) || size != int64(len(big)) {
+		t.Errorf("Open(big) = %d bytes (size %d), want the %d bytes put in parts", len(got), size, len(big))
+	}
 	if _, _, err := st.Open(ctx, name, "inbound/missing"); !errors.Is(err, ticket.ErrNotFound) {
 		t.Errorf("Open(missing) error = %v, want ticket.ErrNotFound", err)
 	}

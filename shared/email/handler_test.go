@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/frontdesk/frontdesk/local/awslocal"
@@ -132,10 +132,8 @@ func (e *env) deliver(h *email.Handler, raw []byte, sesID string) events.SQSEven
 
 func (e *env) put(sesID string, raw []byte) {
 	e.t.Helper()
-	_, err := e.s3.PutObject(context.Background(), &s3.PutObjectInput{
-		Bucket: &e.bucket, Key: aws.String("inbound/" + sesID), Body: bytes.NewReader(raw),
-	})
-	if err != nil {
+	// SES's own part: store the raw mail (in parts when it is big).
+	if err := bucket.New(e.s3).Put(context.Background(), e.bucket, "inbound/"+sesID, "message/rfc822", raw); err != nil {
 		e.t.Fatalf("put mail: %v", err)
 	}
 }
@@ -611,3 +609,22 @@ var (
 	_ email.Quarantined = (*dynamo.Store)(nil)
 	_ email.Receiver    = (*intake.Service)(nil)
 )
+
+// TestThirtyMegabyteMail: a 30 MB mail goes from S3 through the handler
+// into a ticket, its oversize attachment listed, not stored.
+func TestThirtyMegabyteMail(t *testing.T) {
+	e := newEnv(t)
+	raw, err := io.ReadAll(email.BigMail(30 << 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := sesID(t)
+	e.ok(e.deliver(e.h, raw, id))
+	msg := e.view(id).Messages[0]
+	if msg.Body != "现场照片见附件。" || len(msg.Attachments) != 1 {
+		t.Fatalf("message = %q with %d attachments, want the text and one attachment", msg.Body, len(msg.Attachments))
+	}
+	if a := msg.Attachments[0]; !a.Skipped || a.Key != "" || a.Size < 20<<20 {
+		t.Errorf("attachment = %+v, want a skipped attachment of over 20 MB", a)
+	}
+}
