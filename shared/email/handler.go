@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -252,6 +253,13 @@ func (h *Handler) Process(ctx context.Context, n *Notification, replay bool) err
 	if err != nil {
 		return err
 	}
+	// The envelope recipients carry the reply token even when the
+	// headers do not show it (Bcc, a list expanding the address).
+	for _, r := range n.Receipt.Recipients {
+		if !slices.Contains(m.To, r) {
+			m.To = append(m.To, r)
+		}
+	}
 	source := sesID
 	if m.MessageID != "" && m.From.Address != "" {
 		// The same mail can reach us as two SES messages (two recipients,
@@ -283,7 +291,11 @@ func (h *Handler) Process(ctx context.Context, n *Notification, replay bool) err
 	}
 	slog.InfoContext(ctx, "email received", "sesMessageId", sesID, "ref", r.Ticket.Ref,
 		"created", r.Created, "duplicate", r.Duplicate, "automatic", m.Automatic, "attachments", len(in.Attachments))
-	if h.Ack != nil && !m.Automatic && (r.Created || r.Duplicate) && r.Ticket.Contact.Email == in.Contact.Email {
+	// A redelivery of the mail that opened the ticket still gets the
+	// acknowledgement its first delivery may not have sent; the claim
+	// keeps it to one.
+	opened := r.Created || r.Duplicate && r.Ticket.CreatedAt.Equal(in.At.UTC())
+	if h.Ack != nil && !m.Automatic && opened && r.Ticket.Contact.Email == in.Contact.Email {
 		if err := h.acknowledge(ctx, r.Ticket, m, in.Contact.Email); err != nil {
 			return err
 		}

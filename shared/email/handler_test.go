@@ -628,3 +628,25 @@ func TestThirtyMegabyteMail(t *testing.T) {
 		t.Errorf("attachment = %+v, want a skipped attachment of over 20 MB", a)
 	}
 }
+
+// TestAcknowledgementAfterCrash: the first delivery made the ticket but
+// stopped before acknowledging (modelled by a handler without an
+// acknowledger); the redelivery sends the one acknowledgement.
+func TestAcknowledgementAfterCrash(t *testing.T) {
+	e := newEnv(t)
+	addr := unique(t, "crash")
+	id := sesID(t)
+	e.put(id, mailFrom(addr, "燃气表", "燃气表不走字"))
+	payload := e.event(id)
+	crashed := e.handler(email.Limits{})
+	crashed.Ack = nil
+	e.ok(e.invoke(crashed, payload))
+	if n := e.acks(addr); n != 0 {
+		t.Fatalf("acknowledgements before the redelivery = %d, want 0", n)
+	}
+	e.ok(e.invoke(e.h, payload))
+	e.ok(e.invoke(e.h, payload))
+	if n := e.acks(addr); n != 1 {
+		t.Errorf("acknowledgements after two redeliveries = %d, want 1", n)
+	}
+}
