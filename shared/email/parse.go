@@ -387,11 +387,7 @@ func (c *b64Cleaner) Read(p []byte) (int, error) {
 			}
 			return n, nil
 		}
-		switch {
-		case b >= 'A' && b <= 'Z', b >= 'a' && b <= 'z', b >= '0' && b <= '9', b == '+', b == '/':
-			p[n] = b
-			n++
-		case b == '=':
+		if b64Alphabet[b] != 0 {
 			p[n] = b
 			n++
 		}
@@ -402,17 +398,29 @@ func (c *b64Cleaner) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// b64Alphabet marks the bytes of the base64 alphabet (1) and padding (2).
+var b64Alphabet = func() (t [256]byte) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") {
+		t[c] = 1
+	}
+	t['='] = 2
+	return t
+}()
+
 // base64Size is the decoded size of base64 content, counted without
 // decoding it.
 func base64Size(raw []byte) int64 {
 	var n, pad int64
 	for _, b := range raw {
-		switch {
-		case b >= 'A' && b <= 'Z', b >= 'a' && b <= 'z', b >= '0' && b <= '9', b == '+', b == '/':
+		switch b64Alphabet[b] {
+		case 1:
 			n++
-		case b == '=':
+		case 2:
 			pad++
 		}
+	}
+	if n+pad < 4 {
+		return 0
 	}
 	return (n+pad)/4*3 - pad
 }
