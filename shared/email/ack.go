@@ -171,26 +171,30 @@ func (h *Handler) acknowledge(ctx context.Context, t *ticket.Ticket, m *Mail, ad
 	// The mail is out: failing to record it must not send it again, so
 	// errors from here on are logged, not retried. The token in its
 	// Message-ID and Reply-To still threads replies.
-	if err := h.recordAck(ctx, t.ID, ack, mid, provider, now); err != nil {
+	if err := h.recordAck(ctx, t, ack, mid, provider, now); err != nil {
 		slog.ErrorContext(ctx, "acknowledgement not recorded", "ref", t.Ref, "err", err)
 	}
 	return nil
 }
 
-func (h *Handler) recordAck(ctx context.Context, id ticket.ID, ack Acknowledgement, mid, provider string, at time.Time) error {
+func (h *Handler) recordAck(ctx context.Context, t *ticket.Ticket, ack Acknowledgement, mid, provider string, at time.Time) error {
+	id := t.ID
 	msg := ticket.Message{
 		ID: string(ticket.NewID(at)), Direction: ticket.Outbound, Channel: ticket.Email,
 		Subject: ack.Subject, Body: ack.Body, At: at, SourceID: mid, Automatic: true,
 		Meta: map[string]string{"sesMessageId": provider, "purpose": "acknowledgement"},
 	}
 	for i := 0; i < 8; i++ {
-		t, err := h.Tickets.Ticket(ctx, id)
-		if err != nil {
-			return err
+		if i > 0 {
+			// Someone wrote the ticket since it was read: read it again.
+			var err error
+			if t, err = h.Tickets.Ticket(ctx, id); err != nil {
+				return err
+			}
 		}
 		next := *t
 		next.Version++
-		err = h.Recorder.Apply(ctx, ticket.Change{
+		err := h.Recorder.Apply(ctx, ticket.Change{
 			Ticket: &next, PrevVersion: t.Version, Messages: []ticket.Message{msg},
 			Events: []ticket.Event{intake.NewEvent(ticket.EventReplySent, at, "frontdesk", "acknowledgement", msg.ID)},
 		})
