@@ -81,17 +81,24 @@ type Quarantine interface {
 // Handler consumes the SQS queue fed by the SES receipt rule's S3 action
 // (SES → S3 → SNS → SQS).
 type Handler struct {
-	Objects    Objects
-	Intake     Receiver
+	// Objects reads the raw mail and stores attachments.
+	Objects Objects
+	// Intake makes tickets.
+	Intake Receiver
+	// Tickets, Recorder, Bounces, AckClaims, Aliases and Quarantine are
+	// the ticket table (dynamo.Store).
 	Tickets    Tickets
 	Recorder   Recorder
 	Bounces    Bounces
 	AckClaims  AckClaims
 	Aliases    Aliases
 	Quarantine Quarantine
-	Ack        *Acknowledger
-	Signer     Signer
-	Limits     Limits
+	// Ack sends acknowledgements; nil sends none.
+	Ack *Acknowledger
+	// Signer makes and checks reply tokens.
+	Signer Signer
+	// Limits bound what a mail may be (the zero value takes defaults).
+	Limits Limits
 	// AttachmentPrefix is the key prefix attachments are stored under, in
 	// the bucket the mail came in.
 	AttachmentPrefix string
