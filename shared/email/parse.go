@@ -201,7 +201,8 @@ func Parse(r io.Reader, lim Limits) (*Mail, error) {
 	m.readHeader(h)
 	w := walker{m: m, lim: lim}
 	w.walk(root, false)
-	if w.text == "" && w.html != "" {
+	// Some clients send an empty text part beside the real HTML one.
+	if strings.TrimSpace(w.text) == "" && w.html != "" {
 		w.text = htmlText(w.html)
 		m.FromHTML = true
 	}

@@ -213,6 +213,7 @@ func TestStripQuoted(t *testing.T) {
 		{"apple zh", "好\n\n在 2026年11月22日，下午3:04，Frontdesk <a@b.c> 写道：\n\n> 旧", "好"},
 		{"traditional", "好\n於 2026年11月22日 寫道：\n> 舊", "好"},
 		{"bare quote", "new\n> old\n> older", "new"},
+		{"outlook html as text", "收到，谢谢\n\n--------------------------------\n*From:* Frontdesk\n*Sent:* Friday\n旧", "收到，谢谢"},
 		{"inline quote kept", "> question\nanswer", "> question\nanswer"},
 		{"only a quote", "> old", "> old"},
 		{"from in text kept", "From: me, about the bill\nit is wrong", "From: me, about the bill\nit is wrong"},
@@ -267,5 +268,18 @@ func TestParseReadErrorIsNotMalformed(t *testing.T) {
 	_, err := Parse(&brokenReader{bytes.NewReader(readFixture(t, "nested.eml"))}, Limits{})
 	if err == nil || errors.Is(err, ErrMalformed) || errors.Is(err, ErrTooLarge) {
 		t.Errorf("Parse(broken stream) error = %v, want a read error that is retried, not quarantined", err)
+	}
+}
+
+func TestParseEmptyTextPartUsesHTML(t *testing.T) {
+	raw := "From: a@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n \r\n" +
+		"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>水压太低</p>\r\n--b--\r\n"
+	m, err := Parse(strings.NewReader(raw), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Body != "水压太低" || !m.FromHTML {
+		t.Errorf("Parse = %q fromHtml=%v, want the HTML part's text", m.Body, m.FromHTML)
 	}
 }

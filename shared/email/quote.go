@@ -20,8 +20,9 @@ var (
 	// "Sent:"/"Date:" (or the Chinese "发件人：" / "发送时间：").
 	reFromLine = regexp.MustCompile(`(?i)^\s*\*?(from|发件人|寄件者)\s*\*?\s*[:：]`)
 	reSentLine = regexp.MustCompile(`(?i)^\s*\*?(sent|date|发送时间|发件时间|日期|寄件日期|to|收件人)\s*\*?\s*[:：]`)
-	// Outlook's horizontal rule before the header block.
-	reRule = regexp.MustCompile(`^\s*_{10,}\s*$`)
+	// Outlook's horizontal rule (or an HTML <hr> made text) before the
+	// header block.
+	reRule = regexp.MustCompile(`^\s*(_{10,}|-{10,})\s*$`)
 )
 
 // StripQuoted returns the new text of a reply: everything before the
