@@ -52,21 +52,30 @@ func (st *stack) email(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create mail topic: %w", err)
 	}
+	// As in template.yaml: a dead-letter queue after five receives.
+	dlq, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(localMailQueue + "-dlq")})
+	if err != nil {
+		return fmt.Errorf("create mail dead-letter queue: %w", err)
+	}
+	dlqARN, err := queueARN(ctx, sqsc, *dlq.QueueUrl)
+	if err != nil {
+		return err
+	}
 	q, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{
-		QueueName:  aws.String(localMailQueue),
-		Attributes: map[string]string{"VisibilityTimeout": "5"},
+		QueueName: aws.String(localMailQueue),
+		Attributes: map[string]string{
+			"VisibilityTimeout": "5",
+			"RedrivePolicy":     `{"deadLetterTargetArn":"` + dlqARN + `","maxReceiveCount":"5"}`,
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("create mail queue: %w", err)
 	}
-	attrs, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
-	})
+	mailQueueARN, err := queueARN(ctx, sqsc, *q.QueueUrl)
 	if err != nil {
-		return fmt.Errorf("read mail queue: %w", err)
+		return err
 	}
-	queueARN := attrs.Attributes[string(sqstypes.QueueAttributeNameQueueArn)]
-	if _, err := snsc.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: &queueARN}); err != nil {
+	if _, err := snsc.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: &mailQueueARN}); err != nil {
 		return fmt.Errorf("subscribe mail queue: %w", err)
 	}
 
@@ -123,9 +132,19 @@ func (st *stack) email(ctx context.Context) error {
 	st.wg.Add(1)
 	go func() {
 		defer st.wg.Done()
-		pollMail(ctx, sqsc, *q.QueueUrl, queueARN, lambda.NewHandler(h.Handle))
+		pollMail(ctx, sqsc, *q.QueueUrl, mailQueueARN, lambda.NewHandler(h.Handle))
 	}()
 	return nil
+}
+
+func queueARN(ctx context.Context, sqsc *sqs.Client, url string) (string, error) {
+	attrs, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: &url, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
+	})
+	if err != nil {
+		return "", fmt.Errorf("read queue %s: %w", url, err)
+	}
+	return attrs.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], nil
 }
 
 func localZone() *time.Location {
