@@ -375,14 +375,24 @@ func TestDuplicateDeliveries(t *testing.T) {
 	payload := e.event(id)
 	instances := []*email.Handler{e.h, e.handler(email.Limits{})}
 	var wg sync.WaitGroup
-	for i := 0; i < 6; i++ {
+	resps := make([]events.SQSEventResponse, 6)
+	for i := range resps {
 		wg.Add(1)
-		go func(h *email.Handler) {
+		go func(i int, h *email.Handler) {
 			defer wg.Done()
-			e.ok(e.invoke(h, payload))
-		}(instances[i%2])
+			out, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), payload)
+			if err == nil {
+				err = json.Unmarshal(out, &resps[i])
+			}
+			if err != nil {
+				resps[i].BatchItemFailures = []events.SQSBatchItemFailure{{ItemIdentifier: err.Error()}}
+			}
+		}(i, instances[i%2])
 	}
 	wg.Wait()
+	for _, r := range resps {
+		e.ok(r)
+	}
 	// The same mail again, as a second SES message (a second recipient).
 	again := sesID(t)
 	e.ok(e.deliver(instances[1], raw, again))
