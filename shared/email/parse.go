@@ -36,6 +36,8 @@ type Limits struct {
 	MaxAttachments int
 	// MaxText is the most bytes of a text part that are decoded.
 	MaxText int
+	// MaxDepth is how deep multiparts may nest.
+	MaxDepth int
 }
 
 // Default limits.
@@ -44,6 +46,7 @@ const (
 	DefaultMaxAttachment  = 10 << 20
 	DefaultMaxAttachments = 50
 	DefaultMaxText        = 1 << 20
+	DefaultMaxDepth       = 12
 	maxHeaderBytes        = 64 << 10
 )
 
@@ -59,6 +62,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxText <= 0 {
 		l.MaxText = DefaultMaxText
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
 	}
 	return l
 }
@@ -147,9 +153,11 @@ type Mail struct {
 // silently like io.LimitReader, and remembers a read error so that a
 // broken connection is not mistaken for a broken message.
 type limitReader struct {
-	r   io.Reader
-	n   int64
-	err error
+	r     io.Reader
+	n     int64
+	err   error
+	depth *depthTracker
+	deep  bool
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
@@ -159,10 +167,17 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	if int64(len(p)) > l.n+1 {
 		p = p[:l.n+1]
 	}
+	if l.deep {
+		return 0, errTooDeep
+	}
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
 	if l.n < 0 {
 		return n, ErrTooLarge
+	}
+	if derr := l.depth.feed(p[:n]); derr != nil {
+		l.deep = true
+		return 0, derr
 	}
 	if err != nil && err != io.EOF && l.err == nil {
 		l.err = err
@@ -183,11 +198,13 @@ var parser = enmime.NewParser(
 // the result: oversize attachments are measured, not kept.
 func Parse(r io.Reader, lim Limits) (*Mail, error) {
 	lim = lim.withDefaults()
-	lr := &limitReader{r: r, n: lim.MaxMessage}
+	lr := &limitReader{r: r, n: lim.MaxMessage, depth: newDepthTracker(lim.MaxDepth)}
 	root, err := parser.ReadParts(lr)
 	switch {
 	case lr.n < 0 || errors.Is(err, ErrTooLarge):
 		return nil, fmt.Errorf("parse mail: over %d bytes: %w", lim.MaxMessage, ErrTooLarge)
+	case lr.deep:
+		return nil, fmt.Errorf("parse mail: %w: %w past %d levels", ErrMalformed, errTooDeep, lim.MaxDepth)
 	case lr.err != nil:
 		return nil, fmt.Errorf("read mail: %w", lr.err)
 	case err != nil:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -281,5 +282,49 @@ func TestParseEmptyTextPartUsesHTML(t *testing.T) {
 	}
 	if m.Body != "水压太低" || !m.FromHTML {
 		t.Errorf("Parse = %q fromHtml=%v, want the HTML part's text", m.Body, m.FromHTML)
+	}
+}
+
+// deepMail nests depth multiparts around one text part.
+func deepMail(depth int) string {
+	var b strings.Builder
+	b.WriteString("From: a@example.com\r\nSubject: deep\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed;\r\n boundary=\"b0\"\r\n\r\n")
+	for i := 1; i < depth; i++ {
+		fmt.Fprintf(&b, "--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n", i-1, i)
+	}
+	fmt.Fprintf(&b, "--b%d\r\nContent-Type: text/plain\r\n\r\nhello\r\n", depth-1)
+	for i := depth - 1; i >= 0; i-- {
+		fmt.Fprintf(&b, "--b%d--\r\n", i)
+	}
+	return b.String()
+}
+
+// TestParseDepth: nesting within the limit parses; deeper nesting, which
+// would make parsing quadratic, is refused early as malformed.
+func TestParseDepth(t *testing.T) {
+	tests := []struct {
+		depth int
+		ok    bool
+	}{{1, true}, {12, true}, {13, false}, {50000, false}}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.depth), func(t *testing.T) {
+			m, err := Parse(strings.NewReader(deepMail(tt.depth)), Limits{})
+			if tt.ok && (err != nil || m.Body != "hello") {
+				t.Errorf("Parse(depth %d) = %v, want the body", tt.depth, err)
+			}
+			if !tt.ok && !errors.Is(err, ErrMalformed) {
+				t.Errorf("Parse(depth %d) error = %v, want ErrMalformed", tt.depth, err)
+			}
+		})
+	}
+	// Siblings are not nesting: many multiparts side by side are fine.
+	var b strings.Builder
+	b.WriteString("From: a@example.com\r\nSubject: wide\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=top\r\n\r\n")
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, "--top\r\nContent-Type: multipart/alternative; boundary=s%d\r\n\r\n--s%d\r\nContent-Type: text/plain\r\n\r\npart %d\r\n--s%d--\r\n", i, i, i, i)
+	}
+	b.WriteString("--top--\r\n")
+	if _, err := Parse(strings.NewReader(b.String()), Limits{}); err != nil {
+		t.Errorf("Parse(40 sibling multiparts) = %v, want it parsed", err)
 	}
 }
