@@ -12,15 +12,22 @@ import (
 // nested thousands deep would run the parser for hours.
 var errTooDeep = errors.New("multiparts nested too deep")
 
+// errTooMany: more MIME parts than the limit. Each part costs the parser
+// a node and a header map, so hundreds of thousands of tiny parts would
+// take far more memory than the message's size.
+var errTooMany = errors.New("too many MIME parts")
+
 // maxLine is the longest line the depth tracker looks at; boundary lines
 // and Content-Type headers are far shorter.
 const maxLine = 2048
 
 // depthTracker watches the bytes going to the MIME parser, follows the
 // multipart boundaries in linear time, and fails the read once they nest
-// deeper than max.
+// deeper than max or make more than maxPts parts.
 type depthTracker struct {
 	max    int
+	parts  int
+	maxPts int
 	line   []byte
 	long   bool
 	header bool
@@ -29,8 +36,8 @@ type depthTracker struct {
 	stack  []string
 }
 
-func newDepthTracker(max int) *depthTracker {
-	return &depthTracker{max: max, header: true}
+func newDepthTracker(max, maxParts int) *depthTracker {
+	return &depthTracker{max: max, maxPts: maxParts, header: true}
 }
 
 // feed looks at p and reports errTooDeep once the nesting is too deep.
@@ -94,6 +101,9 @@ func (d *depthTracker) endLine(l []byte) error {
 			// A new part of this multipart: its header follows.
 			d.stack = d.stack[:i+1]
 			d.header, d.inCT, d.ctype = true, false, d.ctype[:0]
+			if d.parts++; d.parts > d.maxPts {
+				return errTooMany
+			}
 			return nil
 		case "--" + b + "--":
 			d.stack = d.stack[:i]

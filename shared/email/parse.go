@@ -38,6 +38,8 @@ type Limits struct {
 	MaxText int
 	// MaxDepth is how deep multiparts may nest.
 	MaxDepth int
+	// MaxParts is how many MIME parts a message may have.
+	MaxParts int
 }
 
 // Default limits.
@@ -47,6 +49,7 @@ const (
 	DefaultMaxAttachments = 50
 	DefaultMaxText        = 1 << 20
 	DefaultMaxDepth       = 12
+	DefaultMaxParts       = 1000
 	maxHeaderBytes        = 64 << 10
 )
 
@@ -65,6 +68,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxParts <= 0 {
+		l.MaxParts = DefaultMaxParts
 	}
 	return l
 }
@@ -157,7 +163,9 @@ type limitReader struct {
 	n     int64
 	err   error
 	depth *depthTracker
-	deep  bool
+	// shape is set when the structure broke a limit (errTooDeep,
+	// errTooMany).
+	shape error
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
@@ -167,17 +175,16 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	if int64(len(p)) > l.n+1 {
 		p = p[:l.n+1]
 	}
-	if l.deep {
-		return 0, errTooDeep
+	if l.shape != nil {
+		return 0, l.shape
 	}
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
 	if l.n < 0 {
 		return n, ErrTooLarge
 	}
-	if derr := l.depth.feed(p[:n]); derr != nil {
-		l.deep = true
-		return 0, derr
+	if l.shape = l.depth.feed(p[:n]); l.shape != nil {
+		return 0, l.shape
 	}
 	if err != nil && err != io.EOF && l.err == nil {
 		l.err = err
@@ -198,13 +205,13 @@ var parser = enmime.NewParser(
 // the result: oversize attachments are measured, not kept.
 func Parse(r io.Reader, lim Limits) (*Mail, error) {
 	lim = lim.withDefaults()
-	lr := &limitReader{r: r, n: lim.MaxMessage, depth: newDepthTracker(lim.MaxDepth)}
+	lr := &limitReader{r: r, n: lim.MaxMessage, depth: newDepthTracker(lim.MaxDepth, lim.MaxParts)}
 	root, err := parser.ReadParts(lr)
 	switch {
 	case lr.n < 0 || errors.Is(err, ErrTooLarge):
 		return nil, fmt.Errorf("parse mail: over %d bytes: %w", lim.MaxMessage, ErrTooLarge)
-	case lr.deep:
-		return nil, fmt.Errorf("parse mail: %w: %w past %d levels", ErrMalformed, errTooDeep, lim.MaxDepth)
+	case lr.shape != nil:
+		return nil, fmt.Errorf("parse mail: %w: %w (at most %d levels, %d parts)", ErrMalformed, lr.shape, lim.MaxDepth, lim.MaxParts)
 	case lr.err != nil:
 		return nil, fmt.Errorf("read mail: %w", lr.err)
 	case err != nil:

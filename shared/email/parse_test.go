@@ -327,4 +327,7 @@ func TestParseDepth(t *testing.T) {
 	if _, err := Parse(strings.NewReader(b.String()), Limits{}); err != nil {
 		t.Errorf("Parse(40 sibling multiparts) = %v, want it parsed", err)
 	}
+	if _, err := Parse(strings.NewReader(b.String()), Limits{MaxParts: 60}); !errors.Is(err, ErrMalformed) {
+		t.Errorf("Parse(80 parts, at most 60) error = %v, want ErrMalformed", err)
+	}
 }
