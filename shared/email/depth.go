@@ -17,6 +17,14 @@ var errTooDeep = errors.New("multiparts nested too deep")
 // take far more memory than the message's size.
 var errTooMany = errors.New("too many MIME parts")
 
+// errHeader: a header block with more lines than maxHeaderLines. Each
+// field costs the parser a map entry, far more than its bytes.
+var errHeader = errors.New("header too long")
+
+// maxHeaderLines is the most lines one header block may have; real mail
+// stays under a few hundred even with long Received chains.
+const maxHeaderLines = 5000
+
 // maxLine is the longest line the depth tracker looks at; boundary lines
 // and Content-Type headers are far shorter.
 const maxLine = 2048
@@ -34,6 +42,8 @@ type depthTracker struct {
 	ctype  []byte
 	inCT   bool
 	stack  []string
+	// lines counts the lines of the header block being read.
+	lines int
 }
 
 func newDepthTracker(max, maxParts int) *depthTracker {
@@ -74,9 +84,12 @@ func (d *depthTracker) feed(p []byte) error {
 
 func (d *depthTracker) endLine(l []byte) error {
 	if d.header {
+		if d.lines++; d.lines > maxHeaderLines {
+			return errHeader
+		}
 		switch {
 		case len(l) == 0:
-			d.header = false
+			d.header, d.lines = false, 0
 			return d.endHeader()
 		case l[0] == ' ' || l[0] == '\t':
 			if d.inCT && len(d.ctype) < maxLine {

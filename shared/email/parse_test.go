@@ -330,4 +330,8 @@ func TestParseDepth(t *testing.T) {
 	if _, err := Parse(strings.NewReader(b.String()), Limits{MaxParts: 60}); !errors.Is(err, ErrMalformed) {
 		t.Errorf("Parse(80 parts, at most 60) error = %v, want ErrMalformed", err)
 	}
+	many := "From: a@example.com\r\n" + strings.Repeat("X-A: b\r\n", 6000) + "\r\nhi\r\n"
+	if _, err := Parse(strings.NewReader(many), Limits{}); !errors.Is(err, ErrMalformed) {
+		t.Errorf("Parse(6000 header fields) error = %v, want ErrMalformed", err)
+	}
 }
