@@ -114,15 +114,38 @@ func decodeStrict(e encoding.Encoding, b []byte) (string, bool) {
 // detectSample is how many bytes charset detection looks at.
 const detectSample = 64 << 10
 
+// detectRank breaks ties between equally likely charsets, in the order
+// this business meets them; without it short texts would be read
+// differently from one run to the next.
+var detectRank = map[string]int{"GB18030": 1, "Big5": 2, "Shift_JIS": 3, "EUC-JP": 4, "EUC-KR": 5, "ISO-2022-JP": 6, "UTF-8": 0}
+
+// minConfidence is the least detector confidence (0–100) taken.
+const minConfidence = 30
+
 func detect(b []byte) (string, bool) {
 	if len(b) > detectSample {
 		b = b[:detectSample]
 	}
-	r, err := chardet.NewTextDetector().DetectBest(b)
-	if err != nil || r == nil {
+	all, err := chardet.NewTextDetector().DetectAll(b)
+	if err != nil || len(all) == 0 {
 		return "", false
 	}
-	return r.Charset, true
+	rank := func(cs string) int {
+		if r, ok := detectRank[cs]; ok {
+			return r
+		}
+		return 100
+	}
+	best := all[0]
+	for _, r := range all[1:] {
+		if r.Confidence > best.Confidence || r.Confidence == best.Confidence && (rank(r.Charset) < rank(best.Charset) || rank(r.Charset) == rank(best.Charset) && r.Charset < best.Charset) {
+			best = r
+		}
+	}
+	if best.Confidence < minConfidence {
+		return "", false
+	}
+	return best.Charset, true
 }
 
 // wordDecoder decodes RFC 2047 encoded words in headers and file names
