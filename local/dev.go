@@ -50,6 +50,7 @@ var setups = []struct {
 	{"web form", (*stack).webform},
 	{"sms", (*stack).sms},
 	{"notify", (*stack).notify},
+	{"email", (*stack).email},
 }
 
 func envPort(name string, def int) (int, error) {
@@ -104,6 +105,7 @@ func runDev(ctx context.Context, root string) error {
 	}
 	st.store = dynamo.New(st.db, st.table)
 	st.directory = dynamo.NewDirectory(st.db, st.table)
+	// Setups print their URLs, so the address is known before they run.
 	st.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports["FRONTDESK_HTTP_PORT"]))
 	for _, s := range setups {
 		if err := s.fn(st, ctx); err != nil {

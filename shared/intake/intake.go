@@ -189,6 +189,11 @@ func (s *Service) create(ctx context.Context, in Inbound) (Receipt, error) {
 		}
 	}
 	text := in.Subject + "\n" + in.Body
+	if in.Automatic {
+		// Nobody wrote it (an autoresponder, a mailing list): its words
+		// must not page anyone, so it gets the chosen kind's priority.
+		text = ""
+	}
 	cls := s.Rules.Classify(in.Kind, text, cust.VIP)
 	msg := s.message(in)
 	t := &ticket.Ticket{

@@ -1,0 +1,160 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+// Item types of the email channel.
+const (
+	pAlias         = "ALIAS#"
+	pAck           = "ACK#"
+	skUndeliver    = "UNDELIVERABLE"
+	ackRateKeyKind = "ack"
+)
+
+// ClaimAlias makes sourceID the canonical source for key (a sender and
+// Message-ID pair): the first delivery to claim a key wins, and every
+// later delivery of the same mail under another provider ID gets the
+// winner's ID back. The claim is one conditional write, so two deliveries
+// racing each other agree on one source.
+func (st *Store) ClaimAlias(ctx context.Context, ch ticket.Channel, key, sourceID string) (string, error) {
+	pk := pAlias + ContactKey(string(ch), key)
+	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &st.table,
+		Item: merge(keyOf(pk, skClaim), item{
+			"sourceId": s(sourceID),
+			attrTTL:    n(st.now().Add(st.SourceTTL).Unix()),
+		}),
+		ConditionExpression:                 aws.String("attribute_not_exists(PK)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var exists *types.ConditionalCheckFailedException
+	if errors.As(err, &exists) {
+		if v, ok := exists.Item["sourceId"].(*types.AttributeValueMemberS); ok && v.Value != "" {
+			return v.Value, nil
+		}
+		got, gerr := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: keyOf(pk, skClaim), ConsistentRead: aws.Bool(true)})
+		if gerr != nil {
+			return "", fmt.Errorf("read alias of %s: %w", sourceID, gerr)
+		}
+		if v, ok := got.Item["sourceId"].(*types.AttributeValueMemberS); ok && v.Value != "" {
+			return v.Value, nil
+		}
+		return "", fmt.Errorf("read alias of %s: no source in it", sourceID)
+	}
+	if err != nil {
+		return "", fmt.Errorf("claim alias of %s: %w", sourceID, err)
+	}
+	return sourceID, nil
+}
+
+// MarkUndeliverable records that mail to addr failed permanently (a 5.x.x
+// delivery status). The address itself is not in the key, only its hash.
+func (st *Store) MarkUndeliverable(ctx context.Context, addr, status string, at time.Time) error {
+	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &st.table,
+		Item: merge(keyOf(ContactKey("email", addr), skUndeliver), item{
+			"status": s(status),
+			"at":     s(stamp(at)),
+		}),
+	})
+	if err != nil {
+		return fmt.Errorf("mark address undeliverable: %w", err)
+	}
+	return nil
+}
+
+// Undeliverable reports whether mail to addr failed permanently before.
+func (st *Store) Undeliverable(ctx context.Context, addr string) (bool, error) {
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &st.table, Key: keyOf(ContactKey("email", addr), skUndeliver), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return false, fmt.Errorf("look up undeliverable address: %w", err)
+	}
+	return out.Item != nil, nil
+}
+
+// ClaimMailAck reserves the one acknowledgement a ticket gets, counting it
+// against the sender's hourly allowance in the same transaction. It fails
+// reports false when the ticket had one, and fails with a
+// *ticket.LimitError when the sender reached max acknowledgements in
+// window.
+func (st *Store) ClaimMailAck(ctx context.Context, id ticket.ID, sender string, max int, window time.Duration) (bool, error) {
+	now := st.now()
+	start := now.Truncate(window)
+	rateKey := ContactKey(ackRateKeyKind, sender)
+	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{
+				TableName:           &st.table,
+				Item:                merge(keyOf(pAck+string(id), skClaim), item{"at": s(stamp(now))}),
+				ConditionExpression: aws.String("attribute_not_exists(PK)"),
+			}},
+			{Update: &types.Update{
+				TableName:                &st.table,
+				Key:                      keyOf(pRate+rateKey+"#"+strconv.FormatInt(start.Unix(), 10), skClaim),
+				UpdateExpression:         aws.String("ADD hits :one SET #ttl = :ttl"),
+				ConditionExpression:      aws.String("attribute_not_exists(hits) OR hits < :max"),
+				ExpressionAttributeNames: map[string]string{"#ttl": attrTTL},
+				ExpressionAttributeValues: item{
+					":one": n(1), ":max": n(int64(max)), ":ttl": n(start.Add(2 * window).Unix()),
+				},
+			}},
+		},
+	})
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) {
+		for i, r := range canceled.CancellationReasons {
+			if aws.ToString(r.Code) != "ConditionalCheckFailed" {
+				continue
+			}
+			if i == 0 {
+				return false, nil
+			}
+			return false, &ticket.LimitError{Key: "ack", RetryAfter: start.Add(window).Sub(now)}
+		}
+	}
+	if err != nil {
+		return false, fmt.Errorf("claim acknowledgement of %s: %w", id, err)
+	}
+	return true, nil
+}
+
+// ReleaseMailAck gives back a ticket's acknowledgement claim when sending it
+// failed, so a retry can send it.
+func (st *Store) ReleaseMailAck(ctx context.Context, id ticket.ID) error {
+	// API has no DeleteItem; a one-item transaction deletes just as well.
+	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Delete: &types.Delete{TableName: &st.table, Key: keyOf(pAck+string(id), skClaim)}},
+	}})
+	if err != nil {
+		return fmt.Errorf("release acknowledgement of %s: %w", id, err)
+	}
+	return nil
+}
+
+// IndexSent indexes one more provider ID for a message Frontdesk sent (SES
+// rewrites the Message-ID of what it sends; replies may quote either).
+func (st *Store) IndexSent(ctx context.Context, ch ticket.Channel, providerID string, id ticket.ID, messageID string) error {
+	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &st.table,
+		Item: merge(keyOf(pSent+string(ch)+"#"+providerID, skClaim), item{
+			"ticketId": s(string(id)), "messageId": s(messageID),
+		}),
+	})
+	if err != nil {
+		return fmt.Errorf("index sent message of %s: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,94 @@
+package dynamo_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/frontdesk/frontdesk/local/testenv"
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+func TestClaimAliasOneWinner(t *testing.T) {
+	st, _ := testenv.Table(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	got := make([]string, 8)
+	for i := range got {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			id, err := st.ClaimAlias(ctx, ticket.Email, "a@example.com\nmid@x", fmt.Sprintf("ses-%d", i))
+			if err != nil {
+				t.Errorf("ClaimAlias: %v", err)
+			}
+			got[i] = id
+		}(i)
+	}
+	wg.Wait()
+	for _, id := range got {
+		if id != got[0] {
+			t.Fatalf("ClaimAlias gave %v, want one source for all", got)
+		}
+	}
+	if id, _ := st.ClaimAlias(ctx, ticket.Email, "b@example.com\nmid@x", "ses-other"); id != "ses-other" {
+		t.Errorf("ClaimAlias(other sender) = %q, want its own source", id)
+	}
+}
+
+func TestClaimAck(t *testing.T) {
+	st, _ := testenv.Table(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 10, 5, 0, 0, time.UTC)
+	st.Now = func() time.Time { return now }
+	tests := []struct {
+		name    string
+		id      ticket.ID
+		sender  string
+		claimed bool
+		limited bool
+	}{
+		{"first ticket", "T1", "a@example.com", true, false},
+		{"same ticket again", "T1", "a@example.com", false, false},
+		{"second ticket", "T2", "a@example.com", true, false},
+		{"third ticket, over two an hour", "T3", "a@example.com", false, true},
+		{"other sender", "T4", "b@example.com", true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, err := st.ClaimMailAck(ctx, tt.id, tt.sender, 2, time.Hour)
+			var lim *ticket.LimitError
+			if errors.As(err, &lim) != tt.limited || ok != tt.claimed || err != nil && !tt.limited {
+				t.Errorf("ClaimMailAck(%s, %s) = %v, %v; want claimed %v limited %v", tt.id, tt.sender, ok, err, tt.claimed, tt.limited)
+			}
+		})
+	}
+	// A released claim can be taken again; the next hour has a new allowance.
+	if err := st.ReleaseMailAck(ctx, "T1"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Hour)
+	if ok, err := st.ClaimMailAck(ctx, "T1", "a@example.com", 2, time.Hour); !ok || err != nil {
+		t.Errorf("ClaimMailAck after release, next hour = %v, %v, want claimed", ok, err)
+	}
+}
+
+func TestUndeliverable(t *testing.T) {
+	st, _ := testenv.Table(t)
+	ctx := context.Background()
+	if bad, err := st.Undeliverable(ctx, "x@example.com"); bad || err != nil {
+		t.Fatalf("Undeliverable(new) = %v, %v, want false", bad, err)
+	}
+	if err := st.MarkUndeliverable(ctx, "x@example.com", "5.1.1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if bad, err := st.Undeliverable(ctx, "x@example.com"); !bad || err != nil {
+		t.Errorf("Undeliverable(bounced) = %v, %v, want true", bad, err)
+	}
+	if bad, _ := st.Undeliverable(ctx, "y@example.com"); bad {
+		t.Errorf("Undeliverable(other) = true, want false")
+	}
+}
