@@ -31,7 +31,11 @@ func (st *stack) intakeService() (*intake.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &intake.Service{Store: st.store, Rules: rules, Region: localRegion, Directory: st.directory}, nil
+	svc := &intake.Service{Store: st.store, Rules: rules, Region: localRegion}
+	if st.directory != nil {
+		svc.Directory = st.directory
+	}
+	return svc, nil
 }
 
 // webform serves the contact form at / and POST /contacts, the very
