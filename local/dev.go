@@ -91,7 +91,7 @@ func runDev(ctx context.Context, root string) error {
 		}
 		ports[p.env] = v
 	}
-	st := &stack{mux: http.NewServeMux(), table: "frontdesk-local", outbox: &outbox{}}
+	st := &stack{mux: http.NewServeMux(), table: "frontdesk-local", outbox: &outbox{limit: 1000}}
 	fmt.Println("Frontdesk: starting the emulators …")
 	emus, err := startAll(ctx, emulator.Paths{Root: root}, ports["FRONTDESK_DYNAMODB_PORT"], ports["FRONTDESK_FAUXQS_PORT"], ports["FRONTDESK_SES_PORT"])
 	defer emus.stop()
@@ -209,25 +209,32 @@ type outboxEntry struct {
 	At         time.Time      `json:"at"`
 }
 
-// outbox records what the local stack sent to customers (SMS, email),
-// newest first.
-type outbox struct {
+// recent keeps the latest entries of a local log (the outbox, the
+// notices), at most limit of them, and lists them newest first.
+type recent[T any] struct {
 	mu      sync.Mutex
-	entries []outboxEntry
+	limit   int
+	entries []T
 }
 
-func (o *outbox) add(e outboxEntry) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.entries = append(o.entries, e)
+func (r *recent[T]) add(e T) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.entries = append(r.entries, e)
+	if r.limit > 0 && len(r.entries) > r.limit {
+		r.entries = r.entries[len(r.entries)-r.limit:]
+	}
 }
 
-func (o *outbox) list() []outboxEntry {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	out := make([]outboxEntry, 0, len(o.entries))
-	for i := len(o.entries) - 1; i >= 0; i-- {
-		out = append(out, o.entries[i])
+func (r *recent[T]) list() []T {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]T, 0, len(r.entries))
+	for i := len(r.entries) - 1; i >= 0; i-- {
+		out = append(out, r.entries[i])
 	}
 	return out
 }
+
+// outbox records what the local stack sent to customers (SMS, email).
+type outbox = recent[outboxEntry]

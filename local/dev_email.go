@@ -26,6 +26,7 @@ import (
 	"github.com/frontdesk/frontdesk/shared/email"
 	"github.com/frontdesk/frontdesk/shared/ses"
 	"github.com/frontdesk/frontdesk/shared/ticket"
+	"github.com/frontdesk/frontdesk/shared/wait"
 )
 
 // Local names of the mail path's resources.
@@ -208,7 +209,7 @@ func pollMail(ctx context.Context, sqsc *sqs.Client, queueURL, queueARN string, 
 		if err != nil {
 			if ctx.Err() == nil {
 				slog.Error("poll mail queue", "err", err)
-				sleepCtx(ctx, time.Second)
+				wait.Sleep(ctx, time.Second)
 			}
 			continue
 		}
@@ -245,14 +246,5 @@ func pollMail(ctx context.Context, sqsc *sqs.Client, queueURL, queueARN string, 
 				slog.Error("delete mail message", "err", err)
 			}
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }

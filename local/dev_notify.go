@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -71,7 +70,7 @@ func (st *stack) notify(ctx context.Context) error {
 		Invoke: lambda.NewHandler(h.Handle).Invoke, BatchSize: 100, MaxRetries: 10, Bisect: true,
 		OnFailure: func(ctx context.Context, f streams.Failed) { sendFailure(ctx, sqsc, failedURL, arn, f) },
 	}
-	notices := &noticeLog{}
+	notices := &noticeLog{recent[localNotice]{limit: maxLocalNotices}}
 	st.wg.Add(2)
 	go func() { defer st.wg.Done(); _ = p.Run(ctx) }()
 	go func() { defer st.wg.Done(); notices.read(ctx, sqsc, queueURL) }()
@@ -126,18 +125,7 @@ type localNotice struct {
 
 // noticeLog keeps the notices read from the local queue, newest first.
 type noticeLog struct {
-	mu      sync.Mutex
-	entries []localNotice
-}
-
-func (l *noticeLog) list() []localNotice {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := make([]localNotice, 0, len(l.entries))
-	for i := len(l.entries) - 1; i >= 0; i-- {
-		out = append(out, l.entries[i])
-	}
-	return out
+	recent[localNotice]
 }
 
 func (l *noticeLog) read(ctx context.Context, c *sqs.Client, url string) {
@@ -151,7 +139,7 @@ func (l *noticeLog) read(ctx context.Context, c *sqs.Client, url string) {
 			continue
 		}
 		for _, m := range out.Messages {
-			l.add(aws.ToString(m.Body))
+			l.received(aws.ToString(m.Body))
 			if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil && ctx.Err() == nil {
 				slog.WarnContext(ctx, "delete notice from queue", "err", err)
 			}
@@ -159,7 +147,7 @@ func (l *noticeLog) read(ctx context.Context, c *sqs.Client, url string) {
 	}
 }
 
-func (l *noticeLog) add(body string) {
+func (l *noticeLog) received(body string) {
 	var env struct {
 		Message           string
 		MessageAttributes map[string]struct{ Type, Value string }
@@ -181,10 +169,5 @@ func (l *noticeLog) add(body string) {
 		marks = append(marks, "VIP→"+n.AccountManager)
 	}
 	fmt.Printf("notice  %-20s %s %s %-10s owner=%s %s\n", n.Event, n.Ref, n.Priority, n.Kind, n.Owner, strings.Join(marks, " "))
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.entries = append(l.entries, e)
-	if len(l.entries) > maxLocalNotices {
-		l.entries = l.entries[len(l.entries)-maxLocalNotices:]
-	}
+	l.recent.add(e)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/frontdesk/frontdesk/local/awslocal"
+	"github.com/frontdesk/frontdesk/shared/wait"
 )
 
 // API is the part of the DynamoDB Streams client the poller uses.
@@ -125,7 +126,7 @@ func (p *Poller) Run(ctx context.Context) error {
 		if time.Since(described) > time.Second || allDone(shards) {
 			if err := p.describe(ctx, shards, &order); err != nil {
 				p.log().WarnContext(ctx, "describe stream failed", "err", err)
-				sleep(ctx, time.Second)
+				wait.Sleep(ctx, time.Second)
 				continue
 			}
 			described = time.Now()
@@ -152,7 +153,7 @@ func (p *Poller) Run(ctx context.Context) error {
 			}
 		}
 		if !progressed {
-			sleep(ctx, interval)
+			wait.Sleep(ctx, interval)
 		}
 	}
 	return nil
@@ -293,7 +294,7 @@ func (p *Poller) deliver(ctx context.Context, shardID string, recs []events.Dyna
 			return
 		}
 		p.log().WarnContext(ctx, "stream batch retried", "shardId", shardID, "records", len(recs), "retry", retries+1, "err", err)
-		sleep(ctx, backoff)
+		wait.Sleep(ctx, backoff)
 		backoff = min(2*backoff, 5*time.Second)
 	}
 }
@@ -312,15 +313,6 @@ func (p *Poller) invoke(ctx context.Context, recs []events.DynamoDBEventRecord) 
 		return resp, fmt.Errorf("decode handler response: %w", err)
 	}
 	return resp, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }
 
 // Convert turns a record read from DynamoDB Streams into the record Lambda

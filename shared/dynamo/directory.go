@@ -15,6 +15,7 @@ import (
 	"github.com/frontdesk/frontdesk/shared/customer"
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/ticket"
+	"github.com/frontdesk/frontdesk/shared/wait"
 )
 
 // DirectoryAPI is the part of the DynamoDB client the directory uses.
@@ -138,7 +139,7 @@ func (d *Directory) Lookup(ctx context.Context, c ticket.Contact) (intake.Custom
 			return intake.Customer{}, errors.New("look up customer: keys still unprocessed after 5 tries")
 		}
 		in.RequestItems = out.UnprocessedKeys
-		if err := sleep(ctx, time.Duration(10<<attempt)*time.Millisecond); err != nil {
+		if err := wait.Sleep(ctx, time.Duration(10<<attempt)*time.Millisecond); err != nil {
 			return intake.Customer{}, err
 		}
 	}
@@ -209,7 +210,7 @@ func (d *Directory) Put(ctx context.Context, recs []customer.Record) error {
 			if attempt >= 8 {
 				return fmt.Errorf("write directory records %d–%d: still unprocessed after %d tries", start, start+25, attempt+1)
 			}
-			if err := sleep(ctx, time.Duration(20<<attempt)*time.Millisecond); err != nil {
+			if err := wait.Sleep(ctx, time.Duration(20<<attempt)*time.Millisecond); err != nil {
 				return err
 			}
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/ticket"
+	"github.com/frontdesk/frontdesk/shared/wait"
 )
 
 // API is the part of the DynamoDB client the store uses.
@@ -286,21 +287,10 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 		// Another transaction holds one of our items (a concurrent duplicate
 		// delivery, say): wait a little and try again; the winner's claim
 		// then shows up as a condition failure.
-		if err := sleep(ctx, time.Duration(5+rand.IntN(20*(attempt+1)))*time.Millisecond); err != nil {
+		if err := wait.Sleep(ctx, time.Duration(5+rand.IntN(20*(attempt+1)))*time.Millisecond); err != nil {
 			return err
 		}
 		in.ClientRequestToken = aws.String(string(ticket.NewID(now)))
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-tm.C:
-		return nil
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/frontdesk/frontdesk/shared/wait"
 )
 
 // SNS is the part of the SNS client the publisher uses.
@@ -100,7 +102,7 @@ func (p *Publisher) Publish(ctx context.Context, ns []Notice) []Failure {
 		if len(retry) == 0 || attempt >= attempts || ctx.Err() != nil {
 			break
 		}
-		if err := sleep(ctx, backoff<<(attempt-1)); err != nil {
+		if err := wait.Sleep(ctx, backoff<<(attempt-1)); err != nil {
 			break
 		}
 		for _, i := range retry {
@@ -188,15 +190,4 @@ func (p *Publisher) single(ctx context.Context, ns []Notice, bodies []string, id
 		}
 	}
 	return errs
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/ticket"
+	"github.com/frontdesk/frontdesk/shared/wait"
 )
 
 // Threads finds what a text answers, and what a text already made.
@@ -240,13 +241,13 @@ func (s *Service) receive(ctx context.Context, in intake.Inbound) (intake.Receip
 		guard = DefaultNewTicketGuard
 	}
 	in.Limits = []ticket.RateLimit{{Key: "smsnew#" + numberKey(in.Contact.Phone), Max: 1, Window: guard}}
-	for _, wait := range []time.Duration{20 * time.Millisecond, 80 * time.Millisecond, 250 * time.Millisecond} {
+	for _, pause := range []time.Duration{20 * time.Millisecond, 80 * time.Millisecond, 250 * time.Millisecond} {
 		r, err := s.Intake.Receive(ctx, in)
 		var lim *ticket.LimitError
 		if !errors.As(err, &lim) {
 			return r, err
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := wait.Sleep(ctx, pause); err != nil {
 			return intake.Receipt{}, err
 		}
 	}
@@ -258,17 +259,6 @@ func (s *Service) receive(ctx context.Context, in intake.Inbound) (intake.Receip
 func numberKey(phone string) string {
 	sum := sha256.Sum256([]byte("phone:" + phone))
 	return hex.EncodeToString(sum[:16])
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // acknowledge texts the ticket reference back, unless the ticket needs a
