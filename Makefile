@@ -54,7 +54,7 @@ test: emulators browser ## vet, then every test against freshly started emulator
 bench: emulators build ## benchmarks against the emulators, and the Lambda binary sizes
 	$(GO) run ./local with -- $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./...
 	@for f in $(FUNCTIONS); do dir=$${f%%:*}; \
-	  printf "binary %-10s %6.2f MB\n" $$dir $$(echo "$$(stat -c %s bin/$$dir/bootstrap)/1000000" | bc -l); done
+	  stat -c %s bin/$$dir/bootstrap | awk -v f=$$dir '{printf "binary %-10s %6.2f MB (stripped, linux/arm64)\n", f, $$1/1000000}'; done
 
 dev: emulators ## run the whole system locally (Ctrl-C stops everything)
 	$(GO) run ./local dev

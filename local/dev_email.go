@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -22,11 +20,11 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/frontdesk/frontdesk/local/awslocal"
+	"github.com/frontdesk/frontdesk/local/sqspoll"
 	"github.com/frontdesk/frontdesk/shared/bucket"
 	"github.com/frontdesk/frontdesk/shared/email"
 	"github.com/frontdesk/frontdesk/shared/ses"
 	"github.com/frontdesk/frontdesk/shared/ticket"
-	"github.com/frontdesk/frontdesk/shared/wait"
 )
 
 // Local names of the mail path's resources.
@@ -133,10 +131,14 @@ func (st *stack) email(ctx context.Context) error {
 		"Email quarantine      "+st.url("/_local/email/quarantine")+"  (replay: POST "+st.url("/_local/email/replay")+")",
 	)
 
+	// Five mails per invocation: a batch of large mails must fit the
+	// function's memory, as the template's batch size says.
+	poller := &sqspoll.Poller{SQS: sqsc, QueueURL: *q.QueueUrl, QueueARN: mailQueueARN, Region: awslocal.Region,
+		Handler: h.Handle, Batch: 5}
 	st.wg.Add(1)
 	go func() {
 		defer st.wg.Done()
-		pollMail(ctx, sqsc, *q.QueueUrl, mailQueueARN, lambda.NewHandler(h.Handle))
+		poller.Run(ctx, func(err error) { slog.Error("poll mail queue", "err", err) })
 	}()
 	return nil
 }
@@ -196,55 +198,4 @@ func receiveLocalMail(ctx context.Context, s3c *s3.Client, snsc *sns.Client, top
 		return "", fmt.Errorf("publish notification: %w", err)
 	}
 	return id, nil
-}
-
-// pollMail is Lambda's SQS event source, locally: receive a batch, invoke
-// the handler through the runtime's JSON path, delete what succeeded.
-func pollMail(ctx context.Context, sqsc *sqs.Client, queueURL, queueARN string, h lambda.Handler) {
-	for ctx.Err() == nil {
-		out, err := sqsc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl: &queueURL, MaxNumberOfMessages: 5, WaitTimeSeconds: 1,
-			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
-		})
-		if err != nil {
-			if ctx.Err() == nil {
-				slog.Error("poll mail queue", "err", err)
-				wait.Sleep(ctx, time.Second)
-			}
-			continue
-		}
-		if len(out.Messages) == 0 {
-			continue
-		}
-		ev := events.SQSEvent{}
-		handles := map[string]string{}
-		for _, m := range out.Messages {
-			id := aws.ToString(m.MessageId)
-			handles[id] = aws.ToString(m.ReceiptHandle)
-			ev.Records = append(ev.Records, events.SQSMessage{
-				MessageId: id, ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body),
-				Attributes: m.Attributes, EventSource: "aws:sqs", EventSourceARN: queueARN, AWSRegion: awslocal.Region,
-				Md5OfBody: aws.ToString(m.MD5OfBody),
-			})
-		}
-		payload, _ := json.Marshal(ev)
-		res, err := h.Invoke(ctx, payload)
-		if err != nil {
-			slog.Error("email handler failed", "err", err)
-			continue
-		}
-		var resp events.SQSEventResponse
-		if err := json.Unmarshal(res, &resp); err != nil {
-			slog.Error("email handler response", "err", err)
-			continue
-		}
-		for _, f := range resp.BatchItemFailures {
-			delete(handles, f.ItemIdentifier)
-		}
-		for _, rh := range handles {
-			if _, err := sqsc.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &queueURL, ReceiptHandle: aws.String(rh)}); err != nil && !errors.Is(err, context.Canceled) {
-				slog.Error("delete mail message", "err", err)
-			}
-		}
-	}
 }

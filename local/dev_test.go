@@ -90,6 +90,47 @@ func TestDevStack(t *testing.T) {
 		t.Fatalf("/_local/tickets/%s = %d messages, history %v; want the message and its created event", created.Ref, len(one.Messages), one.History)
 	}
 
+	// A text, as End User Messaging publishes it, and a mail, as SES stores
+	// and announces it: each becomes a ticket through its queue and the
+	// real handler, and is acknowledged.
+	post(t, base+"/_local/sms", "application/json", `{"originationNumber":"+8613900139000","destinationNumber":"+8610690000",
+		"messageKeyword":"","messageBody":"我家停水了","inboundMessageId":"dev-stack-sms-1","previousPublishedMessageId":""}`)
+	post(t, base+"/_local/email", "message/rfc822", "From: Wang Wei <wang.wei@example.cn>\r\nTo: support@example.com\r\n"+
+		"Subject: =?UTF-8?B?6LSm5Y2V6Zeu6aKY?=\r\nMessage-ID: <dev-stack-1@example.cn>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0800\r\n"+
+		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n上个月的账单多扣了两百元。\r\n")
+	channels := map[ticket.Channel]bool{}
+	eventually(t, "an SMS and an email ticket", func() bool {
+		getJSON(t, base+"/_local/tickets", &list)
+		for _, tk := range list {
+			channels[tk.Channel] = true
+		}
+		return channels[ticket.SMS] && channels[ticket.Email]
+	})
+	var outbox []struct{ Channel ticket.Channel }
+	eventually(t, "an SMS and an email acknowledgement in the outbox", func() bool {
+		getJSON(t, base+"/_local/outbox", &outbox)
+		sent := map[ticket.Channel]bool{}
+		for _, o := range outbox {
+			sent[o.Channel] = true
+		}
+		return sent[ticket.SMS] && sent[ticket.Email]
+	})
+	// Every ticket's creation reaches staff as a notice, through the
+	// table's stream, the notifier and SNS.
+	var notices []struct {
+		Attributes map[string]string `json:"attributes"`
+	}
+	eventually(t, "three created notices", func() bool {
+		getJSON(t, base+"/_local/notices", &notices)
+		created := 0
+		for _, n := range notices {
+			if n.Attributes["event"] == "created" {
+				created++
+			}
+		}
+		return created == 3
+	})
+
 	stop()
 	if err := <-done; err != nil {
 		t.Fatalf("dev stack stopped with %v", err)
@@ -100,6 +141,31 @@ func TestDevStack(t *testing.T) {
 			c.Close()
 			t.Errorf("%s %d still answers after the stack stopped", env, p)
 		}
+	}
+}
+
+func post(tb testing.TB, url, contentType, body string) {
+	tb.Helper()
+	resp, err := http.Post(url, contentType, strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		tb.Fatalf("POST %s = %d", url, resp.StatusCode)
+	}
+}
+
+// eventually polls cond for up to 30 seconds: queues and streams deliver
+// on their own time.
+func eventually(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("no %s within 30s", what)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
