@@ -438,7 +438,7 @@ func (h *Handler) inbound(ctx context.Context, n *Notification, m *Mail, source 
 
 func actor(m *Mail) string {
 	if m.Automatic {
-		return "system:" + m.AutoReason
+		return ticket.AutomaticActor(m.AutoReason)
 	}
 	return "customer"
 }

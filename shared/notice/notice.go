@@ -60,6 +60,10 @@ type Notice struct {
 	Summary string `json:"summary"`
 	// Urgent is set for P1 tickets: page someone at any hour.
 	Urgent bool `json:"urgent"`
+	// Automatic is set when automatic traffic caused the event (an
+	// out-of-office reply on the ticket, say): the notice is never urgent
+	// and its priority attribute is P4, whatever the ticket's priority.
+	Automatic bool `json:"automatic,omitempty"`
 	// Targets says who the notice is for: "owner:<queue>" always, and
 	// "accountManager:<name>" for a VIP ticket with an account manager.
 	Targets []string `json:"targets"`
@@ -139,7 +143,8 @@ func (b Builder) Build(e ticket.Event, t ticket.Ticket) (Notice, error) {
 		AckBy:           t.AckBy.UTC(),
 		ResolveBy:       t.ResolveBy.UTC(),
 		Summary:         cut(Mask(t.Summary), MaxSummary),
-		Urgent:          t.Priority == ticket.P1,
+		Urgent:          t.Priority == ticket.P1 && !ticket.IsAutomatic(e.Actor),
+		Automatic:       ticket.IsAutomatic(e.Actor),
 		Targets:         []string{"owner:" + t.Owner},
 	}
 	if t.VIP && t.AccountManager != "" {
@@ -187,6 +192,7 @@ const (
 	AttrVIP             = "vip"
 	AttrEscalationLevel = "escalationLevel"
 	AttrUrgent          = "urgent"
+	AttrAutomatic       = "automatic"
 	AttrAccountManager  = "accountManager"
 )
 
@@ -210,6 +216,12 @@ func (n Notice) Attributes() map[string]Attribute {
 		AttrUrgent:          str(strconv.FormatBool(n.Urgent)),
 		AttrEscalationLevel: {DataType: "Number", Value: strconv.Itoa(n.EscalationLevel)},
 		AttrAccountManager:  str(n.AccountManager),
+	}
+	if n.Automatic {
+		// Filter policies route by priority: automatic traffic must not
+		// page anyone, so it is routed as the lowest.
+		a[AttrPriority] = str(ticket.P4.String())
+		a[AttrAutomatic] = str("true")
 	}
 	for k, v := range a {
 		if v.Value == "" {

@@ -239,3 +239,15 @@ type Event struct {
 	// MessageID names the message the event is about, if any.
 	MessageID string `json:"messageId,omitempty"`
 }
+
+// automaticPrefix marks the actor of events that automatic mail or other
+// machine traffic caused (an out-of-office reply, a mailing list).
+const automaticPrefix = "system:"
+
+// AutomaticActor is the history actor for something automatic caused, with
+// the reason ("auto-submitted", "list", …).
+func AutomaticActor(reason string) string { return automaticPrefix + reason }
+
+// IsAutomatic reports whether an event's actor is automatic traffic: such
+// events make only low-priority notices.
+func IsAutomatic(actor string) bool { return strings.HasPrefix(actor, automaticPrefix) }
