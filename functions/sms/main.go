@@ -43,7 +43,6 @@ func main() {
 		in.Directory = dynamo.NewDirectory(db, cfg.Table)
 	}
 	sender := &sms.SNSSender{Client: sns.NewFromConfig(awsCfg, func(o *sns.Options) { o.BaseEndpoint = snsEndpoint }), OriginationNumber: cfg.OriginationNumber, SenderID: cfg.SenderID}
-	svc := sms.New(store, in, cfg.Keywords, sender, cfg.Region)
-	svc.ThreadWindow, svc.Texter.AckEvery = cfg.ThreadWindow, cfg.AckEvery
+	svc := cfg.Service(store, in, sender)
 	lambda.Start((&sms.QueueHandler{Service: svc}).Handle)
 }

@@ -60,8 +60,7 @@ func main() {
 		in.Directory = dynamo.NewDirectory(db, cfg.Table)
 	}
 	sender := &sms.SNSSender{Client: sns.NewFromConfig(awsCfg, func(o *sns.Options) { o.BaseEndpoint = snsEndpoint }), OriginationNumber: cfg.OriginationNumber, SenderID: cfg.SenderID}
-	svc := sms.New(store, in, cfg.Keywords, sender, cfg.Region)
-	svc.ThreadWindow, svc.Texter.AckEvery = cfg.ThreadWindow, cfg.AckEvery
+	svc := cfg.Service(store, in, sender)
 	hook := &sms.Webhook{Service: svc, PublicURL: cfg.TwilioURL, Tokens: tokens}
 	lambda.Start(httpadapter.NewV2(hook).ProxyWithContext)
 }

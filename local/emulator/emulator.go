@@ -1,7 +1,8 @@
-// Package emulator fetches and starts the local stand-ins for AWS that
+// Package emulator starts and stops the local stand-ins for AWS that
 // Frontdesk runs against on a laptop and in CI: DynamoDB Local (AWS's own
 // jar), fauxqs (SNS, SQS, S3) and aws-ses-v2-local (SES v2). Every one binds
-// to 127.0.0.1 and is stopped by its process group.
+// to 127.0.0.1 and is stopped by its process group. `make emulators`
+// fetches them (DynamoDB Local into .cache/, the Node ones with npm ci).
 package emulator
 
 import (

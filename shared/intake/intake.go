@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/frontdesk/frontdesk/shared/ticket"
@@ -309,19 +308,4 @@ func (s *Service) append(ctx context.Context, t *ticket.Ticket, in Inbound) (Rec
 		}
 	}
 	return Receipt{}, fmt.Errorf("add message %s to ticket %s: still changing after %d tries", in.Source, t.Ref, attempts)
-}
-
-// Language picks "zh" or "en" from an Accept-Language header or a
-// language tag; English is the fallback.
-func Language(tag string) string {
-	for _, part := range strings.Split(tag, ",") {
-		p := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
-		switch {
-		case strings.HasPrefix(p, "zh"):
-			return "zh"
-		case strings.HasPrefix(p, "en"):
-			return "en"
-		}
-	}
-	return "en"
 }

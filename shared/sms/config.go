@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/shared/env"
+	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -123,4 +124,12 @@ func Tokens(list string) ([]string, error) {
 		return nil, fmt.Errorf("want one or two auth tokens, got %d", len(out))
 	}
 	return out, nil
+}
+
+// Service builds the SMS service this configuration describes, over the
+// given store, intake and sender: both SMS functions wire it this way.
+func (c Config) Service(store Store, in *intake.Service, sender Sender) *Service {
+	svc := New(store, in, c.Keywords, sender, c.Region)
+	svc.ThreadWindow, svc.Texter.AckEvery = c.ThreadWindow, c.AckEvery
+	return svc
 }

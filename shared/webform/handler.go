@@ -191,10 +191,12 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sub, err := ParseSubmission(r)
-	lang := pickLang(sub.lang, r.Header.Get("Accept-Language"))
-	if sub.lang == "" && r.URL.Query().Get("lang") != "" {
-		lang = pickLang(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+	// The form's own language field, else ?lang=, else Accept-Language.
+	choice := sub.lang
+	if choice == "" {
+		choice = r.URL.Query().Get("lang")
 	}
+	lang := pickLang(choice, r.Header.Get("Accept-Language"))
 	var berr *bodyError
 	var verr ticket.ValidationError
 	switch {

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -65,17 +66,7 @@ func (h *Handler) formPage(lang string, sub Submission, verr ticket.ValidationEr
 		token = string(ticket.NewID(h.cfg.Now()))
 	}
 	errs := h.messages(lang, verr)
-	var order []string
-	for _, f := range fieldOrder {
-		if _, ok := errs[f]; ok {
-			order = append(order, f)
-		}
-	}
-	for f := range errs {
-		if !contains(fieldOrder, f) {
-			order = append(order, f)
-		}
-	}
+	order := inOrder(errs)
 	vals := map[string]string{"name": sub.Name, "phone": sub.Phone, "email": sub.Email, "message": sub.Message}
 	zone := h.cfg.Calendar.Zone.String()
 	if sub.Callback != nil {
@@ -108,10 +99,28 @@ func thanksPage(lang string, t *ticket.Ticket, zone *time.Location) pageData {
 
 func messagePage(lang, title string, msgs map[string]string) pageData {
 	p := pageData{Lang: lang, Title: title, Switch: other(lang)}
-	for _, m := range msgs {
-		p.Message = append(p.Message, m)
+	for _, f := range inOrder(msgs) {
+		p.Message = append(p.Message, msgs[f])
 	}
 	return p
+}
+
+// inOrder lists the fields with messages as the form shows them, then any
+// others by name.
+func inOrder(msgs map[string]string) []string {
+	var order, rest []string
+	for _, f := range fieldOrder {
+		if _, ok := msgs[f]; ok {
+			order = append(order, f)
+		}
+	}
+	for f := range msgs {
+		if !slices.Contains(fieldOrder, f) {
+			rest = append(rest, f)
+		}
+	}
+	slices.Sort(rest)
+	return append(order, rest...)
 }
 
 func other(lang string) string {
@@ -119,15 +128,6 @@ func other(lang string) string {
 		return langEN
 	}
 	return langZH
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // T returns the page's text for key.
