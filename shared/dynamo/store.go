@@ -219,11 +219,13 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 		}})
 	}
 	for _, l := range c.Limits {
-		window := now.Truncate(l.Window)
+		window := l.Start(now)
+		// The counter remembers the last ticket it counted, so whoever is
+		// turned away learns which ticket took the place.
 		add(role{kind: "limit", limit: l}, types.TransactWriteItem{Update: &types.Update{
 			TableName:           &st.table,
 			Key:                 keyOf(pRate+l.Key+"#"+strconv.FormatInt(window.Unix(), 10), skClaim),
-			UpdateExpression:    aws.String("ADD hits :one SET #ttl = :ttl"),
+			UpdateExpression:    aws.String("ADD hits :one SET #ttl = :ttl, ticketId = :id"),
 			ConditionExpression: aws.String("attribute_not_exists(hits) OR hits < :max"),
 			ExpressionAttributeNames: map[string]string{
 				"#ttl": attrTTL,
@@ -231,7 +233,9 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 			ExpressionAttributeValues: item{
 				":one": n(1), ":max": n(int64(l.Max)),
 				":ttl": n(window.Add(2 * l.Window).Unix()),
+				":id":  s(string(t.ID)),
 			},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}})
 	}
 
@@ -269,7 +273,12 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 				return st.duplicate(ctx, *c.Source, r.Item)
 			case "limit":
 				l := roles[i].limit
-				return &ticket.LimitError{Key: l.Key, RetryAfter: now.Truncate(l.Window).Add(l.Window).Sub(now)}
+				holder, _ := r.Item["ticketId"].(*types.AttributeValueMemberS)
+				e := &ticket.LimitError{Key: l.Key, RetryAfter: l.Start(now).Add(l.Window).Sub(now)}
+				if holder != nil {
+					e.Holder = ticket.ID(holder.Value)
+				}
+				return e
 			case "ref":
 				return ticket.ErrRefTaken
 			case "ticket":

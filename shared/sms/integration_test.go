@@ -701,6 +701,60 @@ func TestWebhookFixtures(t *testing.T) {
 	}
 }
 
+// laggingIndex is the store as intake sees it while ContactIndex has not
+// caught up with new tickets yet: no number has an open ticket.
+type laggingIndex struct{ *dynamo.Store }
+
+func (laggingIndex) OpenForContact(context.Context, ticket.Contact, time.Time) (*ticket.Ticket, error) {
+	return nil, ticket.ErrNotFound
+}
+
+// TestNewTicketGuardWithLaggingIndex sends two texts from a new number
+// while the contact index does not show the first one's ticket, at times
+// that fall in one guard bucket, on either side of a bucket edge, and on
+// either side of an edge of the other grid: each time the second text
+// joins the first one's ticket.
+func TestNewTicketGuardWithLaggingIndex(t *testing.T) {
+	f := setup(t)
+	f.svc.Intake.Store = laggingIndex{f.store}
+	ctx := context.Background()
+	for i, tc := range []struct {
+		name          string
+		first, second time.Duration
+	}{
+		{"one bucket", 2 * time.Minute, 3 * time.Minute},
+		{"bucket edge between", 20*time.Minute - 100*time.Millisecond, 20*time.Minute + 100*time.Millisecond},
+		{"half-bucket edge between", 35*time.Minute - 100*time.Millisecond, 35*time.Minute + 100*time.Millisecond},
+		{"almost half a bucket apart", 41 * time.Minute, 45*time.Minute + 59*time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			phone := fmt.Sprintf("+86138001391%02d", i)
+			send := func(id string, after time.Duration, body string) sms.Outcome {
+				f.clock.set(monday10.Add(after))
+				out, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: id, From: phone, Body: body, At: monday10.Add(after)}, false)
+				if err != nil {
+					t.Fatalf("Handle %s: %v", id, err)
+				}
+				return out
+			}
+			first := send(fmt.Sprintf("lag-%d-a", i), tc.first, "楼道灯不亮")
+			second := send(fmt.Sprintf("lag-%d-b", i), tc.second, "补充：三楼和四楼")
+			if !first.Created || second.Created || second.Ticket.ID != first.Ticket.ID {
+				t.Fatalf("second text: created %v on %s, want it on %s", second.Created, second.Ticket.Ref, first.Ticket.Ref)
+			}
+			in := 0
+			for _, m := range f.view(t, first.Ticket.ID).Messages {
+				if m.Direction == ticket.Inbound {
+					in++
+				}
+			}
+			if in != 2 {
+				t.Errorf("%s has %d inbound messages, want 2", first.Ticket.Ref, in)
+			}
+		})
+	}
+}
+
 // TestNewTicketAfterResolve checks the new-ticket guard's way out: the
 // number's ticket was resolved within the guard's bucket, so no open
 // ticket takes the next text and the guard's counter is already spent; the

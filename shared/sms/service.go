@@ -219,14 +219,17 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 }
 
 // receive hands the text to intake. Intake threads by reading the number's
-// open ticket and then writing, so two different texts from a new number
-// arriving together could each open a ticket. The guard closes that gap:
-// a new ticket for a number also claims a counter for the number in the
-// same transaction (at most one per NewTicketGuard bucket), so the second
-// of two racing texts fails its claim, looks again, and threads onto the
-// first one's ticket. When the claim keeps failing although no open ticket
-// is found (the number's last ticket was closed within the bucket), the
-// text opens its ticket without the guard.
+// open ticket from an index and then writing, so two different texts from
+// a new number arriving together (or while the index still lags behind a
+// new ticket) could each open a ticket. The guard closes that gap: a new
+// ticket for a number also claims two counters for the number in the same
+// transaction, one per NewTicketGuard bucket on each of two bucket grids
+// half a bucket apart, so two texts less than half a bucket apart share a
+// bucket wherever they fall. The second text fails its claim, learns from
+// the counter which ticket took it, and threads onto that ticket while it
+// is open. When the ticket that took the claim is no longer open (it was
+// resolved within the bucket), the text looks again and, failing that,
+// opens its ticket without the guard.
 func (s *Service) receive(ctx context.Context, in intake.Inbound) (intake.Receipt, error) {
 	window := s.ThreadWindow
 	if window == 0 {
@@ -240,12 +243,26 @@ func (s *Service) receive(ctx context.Context, in intake.Inbound) (intake.Receip
 	if guard <= 0 {
 		guard = DefaultNewTicketGuard
 	}
-	in.Limits = []ticket.RateLimit{{Key: "smsnew#" + numberKey(in.Contact.Phone), Max: 1, Window: guard}}
+	key := "smsnew#" + numberKey(in.Contact.Phone)
+	in.Limits = []ticket.RateLimit{
+		{Key: key, Max: 1, Window: guard},
+		{Key: key + "#half", Max: 1, Window: guard, Offset: guard / 2},
+	}
 	for _, pause := range []time.Duration{20 * time.Millisecond, 80 * time.Millisecond, 250 * time.Millisecond} {
 		r, err := s.Intake.Receive(ctx, in)
 		var lim *ticket.LimitError
 		if !errors.As(err, &lim) {
 			return r, err
+		}
+		if lim.Holder != "" && lim.Holder != in.TicketID {
+			t, err := s.Tickets.Ticket(ctx, lim.Holder)
+			switch {
+			case err == nil && t.Status.Open():
+				in.TicketID = t.ID
+				continue
+			case err != nil && !errors.Is(err, ticket.ErrNotFound):
+				return intake.Receipt{}, fmt.Errorf("load ticket %s holding the new-ticket guard: %w", lim.Holder, err)
+			}
 		}
 		if err := wait.Sleep(ctx, pause); err != nil {
 			return intake.Receipt{}, err

@@ -20,11 +20,20 @@ type Source struct {
 func (s Source) String() string { return string(s.Channel) + ":" + s.ID }
 
 // RateLimit is a counter a new ticket must stay under: at most Max per
-// Window for Key (an IP address, "global", …).
+// Window for Key (an IP address, "global", …). Windows start on multiples
+// of Window (as time.Truncate counts them), shifted by Offset: two limits
+// on one key, their offsets half a window apart, catch two events close
+// together wherever they fall.
 type RateLimit struct {
 	Key    string
 	Max    int
 	Window time.Duration
+	Offset time.Duration
+}
+
+// Start returns when the window holding at begins.
+func (l RateLimit) Start(at time.Time) time.Time {
+	return at.Add(-l.Offset).Truncate(l.Window).Add(l.Offset)
 }
 
 // Change is one atomic write to a ticket: the ticket as it now stands, the
@@ -71,10 +80,12 @@ func (e *DuplicateError) Error() string {
 	return fmt.Sprintf("source %s already received as ticket %s", e.Source, e.TicketID)
 }
 
-// LimitError reports a rate limit that was reached.
+// LimitError reports a rate limit that was reached. Holder, when known, is
+// the last ticket counted against it.
 type LimitError struct {
 	Key        string
 	RetryAfter time.Duration
+	Holder     ID
 }
 
 func (e *LimitError) Error() string {

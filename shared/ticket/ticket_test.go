@@ -315,3 +315,30 @@ func TestValidationErrorOnePerField(t *testing.T) {
 		t.Error("Err() is not a ValidationError")
 	}
 }
+
+func TestRateLimitStart(t *testing.T) {
+	at := func(hms string) time.Time {
+		v, err := time.Parse(time.RFC3339Nano, "2026-11-23T"+hms+"Z")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	plain := RateLimit{Window: 10 * time.Minute}
+	half := RateLimit{Window: 10 * time.Minute, Offset: 5 * time.Minute}
+	for _, tc := range []struct {
+		l        RateLimit
+		at, want string
+	}{
+		{plain, "02:09:59.9", "02:00:00"},
+		{plain, "02:10:00", "02:10:00"},
+		{half, "02:09:59.9", "02:05:00"},
+		{half, "02:10:00.1", "02:05:00"},
+		{half, "02:04:59", "01:55:00"},
+		{half, "02:05:00", "02:05:00"},
+	} {
+		if got := tc.l.Start(at(tc.at)); !got.Equal(at(tc.want)) {
+			t.Errorf("%+v.Start(%s) = %s, want %s", tc.l, tc.at, got.Format("15:04:05"), tc.want)
+		}
+	}
+}
