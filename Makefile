@@ -56,8 +56,10 @@ bench: emulators build ## benchmarks against the emulators, and the Lambda binar
 	@for f in $(FUNCTIONS); do dir=$${f%%:*}; \
 	  stat -c %s bin/$$dir/bootstrap | awk -v f=$$dir '{printf "binary %-10s %6.2f MB (stripped, linux/arm64)\n", f, $$1/1000000}'; done
 
+# Built, not "go run": go run reports an interrupted program as failed.
 dev: emulators ## run the whole system locally (Ctrl-C stops everything)
-	$(GO) run ./local dev
+	$(GO) build -o .cache/bin/frontdesk-local ./local
+	exec .cache/bin/frontdesk-local dev
 
 lint: ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
