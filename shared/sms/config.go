@@ -97,7 +97,7 @@ func ParseEnv(lookup func(string) (string, bool), twilio bool) (Config, error) {
 		errs = append(errs, fmt.Errorf("SMS_KEYWORDS: %w", err))
 	}
 	if twilio {
-		c.TwilioURL = get("TWILIO_PUBLIC_URL", true)
+		c.TwilioURL = get("TWILIO_PUBLIC_URL", false)
 		if c.TwilioURL != "" {
 			if u, err := url.Parse(c.TwilioURL); err != nil || u.Scheme != "https" || u.Host == "" {
 				errs = append(errs, fmt.Errorf("TWILIO_PUBLIC_URL=%q is not an https URL", c.TwilioURL))

@@ -17,7 +17,9 @@ import (
 type Webhook struct {
 	Service *Service
 	// PublicURL is the exact URL Twilio is configured to call; the
-	// signature covers it, whatever host the request arrived at.
+	// signature covers it, whatever host the request arrived at. Empty
+	// means the URL the request names: behind API Gateway that is the
+	// API's own https address, path and query.
 	PublicURL string
 	// Tokens are the auth tokens accepted: the current one, and the
 	// previous one during a rotation.
@@ -45,7 +47,7 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	if !VerifyTwilio(h.Tokens, h.PublicURL, r.Header.Get("X-Twilio-Signature"), r.PostForm) {
+	if !VerifyTwilio(h.Tokens, h.signedURL(r), r.Header.Get("X-Twilio-Signature"), r.PostForm) {
 		slog.WarnContext(ctx, "twilio signature rejected", "messageSid", cut(r.PostForm.Get("MessageSid"), 64))
 		http.Error(w, "invalid signature", http.StatusForbidden)
 		return
@@ -77,6 +79,19 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	_, _ = w.Write(TwiML(out.Reply))
+}
+
+// signedURL is the URL Twilio signed: the configured one, or the one the
+// request was made to. The API Gateway adapter builds an absolute https
+// URL from the request context; a bare server sees a path and a Host.
+func (h *Webhook) signedURL(r *http.Request) string {
+	if h.PublicURL != "" {
+		return h.PublicURL
+	}
+	if r.URL.IsAbs() {
+		return r.URL.String()
+	}
+	return "https://" + r.Host + r.URL.RequestURI()
 }
 
 // TwiML returns a TwiML response that answers with reply, or says nothing
