@@ -196,7 +196,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 	if choice == "" {
 		choice = r.URL.Query().Get("lang")
 	}
-	lang := pickLang(choice, r.Header.Get("Accept-Language"))
+	lang := pickLang(choice, header(r, "Accept-Language"))
 	var berr *bodyError
 	var verr ticket.ValidationError
 	switch {
@@ -224,17 +224,25 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	client := h.cfg.ClientIP(r)
-	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	key := strings.TrimSpace(header(r, "Idempotency-Key"))
 	if key == "" {
 		key = sub.token
 	}
 	switch {
 	case key == "":
-		key = contentKey(sub, client, now.Truncate(h.cfg.Window).Format(time.RFC3339))
+		// No key: the same content from the same client within the same
+		// window is one contact (a double-click, a retried request).
+		key = "content-" + fingerprint(in, client, now.Truncate(h.cfg.Window).Format(time.RFC3339))
 	case !validKey(key):
 		h.fail(w, r, sub, lang, http.StatusBadRequest, ticket.ValidationError{{Field: "Idempotency-Key", Code: codeBody,
 			Args: map[string]string{"detail": "the Idempotency-Key must be 8 to 128 visible ASCII characters"}}})
 		return
+	default:
+		// A key names one submission, not a ticket: the same key with
+		// other content (another customer's client reusing a key, an
+		// edited and resent form) is another contact, and never sees the
+		// ticket the first one made.
+		key += "#" + fingerprint(in)
 	}
 	in.Source = ticket.Source{Channel: ticket.Web, ID: key}
 	in.Language = lang
@@ -299,6 +307,28 @@ func (h *Handler) inbound(sub Submission, now time.Time) (intake.Inbound, ticket
 		}
 	}
 	return intake.Inbound{Contact: contact, Kind: kind, Body: msg, Callback: cb}, verr
+}
+
+// header returns every value of the named request header joined as one:
+// the API Gateway adapter splits header values at commas.
+func header(r *http.Request, name string) string {
+	return strings.Join(r.Header.Values(name), ",")
+}
+
+// fingerprint digests a checked submission, after the given scope: the
+// same scope and the same contact details, kind, message and callback
+// give the same fingerprint.
+func fingerprint(in intake.Inbound, scope ...string) string {
+	h := sha256.New()
+	parts := slices.Concat(scope, []string{in.Contact.Name, in.Contact.Phone, in.Contact.Email, string(in.Kind), in.Body})
+	if cb := in.Callback; cb != nil {
+		parts = append(parts, cb.Start.UTC().Format(time.RFC3339), cb.End.UTC().Format(time.RFC3339), cb.Zone)
+	}
+	for _, s := range parts {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 func hashed(s string) string {

@@ -350,3 +350,92 @@ func TestFormPageGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestIdempotencyKeyNamesOneSubmission: a key given again with the same
+// content is the same contact; with other content (another client reusing
+// the key, an edited form sent again) it is a new contact that never sees
+// the first one's ticket. A key with a comma survives the adapter, which
+// splits header values at commas.
+func TestIdempotencyKeyNamesOneSubmission(t *testing.T) {
+	r := newRig(t, webform.Config{})
+	post := func(key, body string) (int, webform.TicketView) {
+		t.Helper()
+		resp := r.do(t, withBody(t, "post-json.json", "application/json", body, map[string]string{"idempotency-key": key}))
+		var v webform.TicketView
+		if resp.StatusCode < 300 {
+			if err := json.Unmarshal([]byte(resp.Body), &v); err != nil {
+				t.Fatalf("decode %s: %v", resp.Body, err)
+			}
+		}
+		return resp.StatusCode, v
+	}
+	alice := `{"name":"Li Hua","phone":"13800138000","message":"The meter is leaking","consent":true}`
+	bob := `{"name":"Wang Fang","email":"wang.fang@example.com","message":"Billing question","consent":true}`
+	code, first := post("order-17,retry", alice)
+	if code != http.StatusCreated {
+		t.Fatalf("first post = %d, want 201", code)
+	}
+	// The same content again, written a little differently: the same contact.
+	if code, again := post("order-17,retry", `{"name":" Li Hua ","phone":"+86 138 0013 8000","message":"The meter is leaking ","consent":true}`); code != http.StatusOK || again.Ref != first.Ref {
+		t.Errorf("same key and content = %d %s, want 200 %s", code, again.Ref, first.Ref)
+	}
+	code, other := post("order-17,retry", bob)
+	if code != http.StatusCreated || other.Ref == first.Ref {
+		t.Fatalf("same key, other content = %d %s, want 201 and a new reference (first was %s)", code, other.Ref, first.Ref)
+	}
+	if other.Contact.Phone != "" || other.Contact.Email != "wang.fang@example.com" {
+		t.Errorf("second contact = %+v, want only its own details", other.Contact)
+	}
+	if list, _ := r.store.Recent(context.Background(), 10, 2); len(list) != 2 {
+		t.Errorf("%d tickets, want 2", len(list))
+	}
+}
+
+// TestAcceptLanguage: the form speaks the language the browser rates
+// highest, whatever the order, and never one it rates q=0.
+func TestAcceptLanguage(t *testing.T) {
+	r := newRig(t, webform.Config{})
+	for _, c := range []struct{ accept, want string }{
+		{"zh-CN,zh;q=0.9", "zh-Hans"},
+		{"en-US,en;q=0.9,zh-CN;q=0.8", "en"},
+		{"en;q=0.2, zh-TW;q=0.7", "zh-Hans"},
+		{"zh;q=0, en", "en"},
+		{"fr-FR, zh-HK;q=0.5", "zh-Hans"},
+		{"de", "en"},
+		{"zh-CN;q=bogus, en;q=0.1", "en"},
+	} {
+		var ev map[string]any
+		if err := json.Unmarshal(fixture(t, "get-form-zh.json"), &ev); err != nil {
+			t.Fatal(err)
+		}
+		ev["headers"].(map[string]any)["accept-language"] = c.accept
+		payload, _ := json.Marshal(ev)
+		resp := r.do(t, payload)
+		if want := `<html lang="` + c.want + `">`; !strings.Contains(resp.Body, want) {
+			t.Errorf("Accept-Language %q: page does not start %s", c.accept, want)
+		}
+	}
+}
+
+// TestFramingAndContactErrors: only the business's own origins may frame
+// the form; a form sent with neither phone nor email marks both fields
+// invalid and ties them to the message that says why.
+func TestFramingAndContactErrors(t *testing.T) {
+	r := newRig(t, webform.Config{AllowedOrigins: []string{"https://www.example-utility.cn", "bad; script-src *"}})
+	page := r.do(t, fixture(t, "get-form-zh.json"))
+	if csp := page.Headers["Content-Security-Policy"]; !strings.HasSuffix(csp, "frame-ancestors 'self' https://www.example-utility.cn") {
+		t.Errorf("Content-Security-Policy = %q, want frame-ancestors limited to 'self' and the allowed origin", csp)
+	}
+	resp := r.do(t, withBody(t, "post-form.json", "application/x-www-form-urlencoded", "name=Li&message=hi&consent=on&lang=en", nil))
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("form without phone or email = %d, want 422", resp.StatusCode)
+	}
+	for _, want := range []string{
+		`id="f-phone" name="phone" autocomplete="tel" maxlength="32" value="" aria-describedby="f-contact h-phone h-contact" aria-invalid="true"`,
+		`aria-describedby="f-contact h-contact" aria-invalid="true"`,
+	} {
+		if !strings.Contains(resp.Body, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package webform
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -196,17 +197,36 @@ func pickLang(explicit, accept string) string {
 	case langEN:
 		return langEN
 	}
-	// The first language the browser names that the form speaks wins.
+	// The language the browser rates highest that the form speaks wins;
+	// among equals, the first named; q=0 means "not this one".
+	best, bestQ := langEN, 0.0
 	for _, part := range strings.Split(accept, ",") {
-		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		tag, params, _ := strings.Cut(part, ";")
+		tag = strings.ToLower(strings.TrimSpace(tag))
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
+				if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
+					q = f
+				} else {
+					q = 0
+				}
+			}
+		}
+		var lang string
 		switch {
-		case strings.HasPrefix(tag, "zh"):
-			return langZH
-		case strings.HasPrefix(tag, "en"):
-			return langEN
+		case tag == langZH || strings.HasPrefix(tag, "zh-"):
+			lang = langZH
+		case tag == langEN || strings.HasPrefix(tag, "en-"):
+			lang = langEN
+		default:
+			continue
+		}
+		if q > bestQ {
+			best, bestQ = lang, q
 		}
 	}
-	return langEN
+	return best
 }
 
 func formatLocal(t time.Time, zone *time.Location) string {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/frontdesk/frontdesk/shared/ticket"
@@ -54,7 +55,7 @@ var fieldOrder = []string{"body", "name", "contact", "phone", "email", "kind", "
 	"callback.date", "callback.from", "callback.to", "callback.timeZone", "consent", "rate"}
 
 func (h *Handler) form(w http.ResponseWriter, r *http.Request) {
-	lang := pickLang(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+	lang := pickLang(r.URL.Query().Get("lang"), header(r, "Accept-Language"))
 	// A fresh token per page: a double-clicked or resubmitted form is one
 	// contact.
 	token := string(ticket.NewID(h.cfg.Now()))
@@ -141,7 +142,14 @@ func (h *Handler) page(w http.ResponseWriter, status int, d pageData) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors *")
+	// Only the business's own sites (the CORS origins) may frame the form.
+	ancestors := "'self'"
+	for _, o := range h.cfg.AllowedOrigins {
+		if o != "" && !strings.ContainsAny(o, " \t;,'\"") {
+			ancestors += " " + o
+		}
+	}
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors "+ancestors)
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }

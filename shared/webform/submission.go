@@ -2,8 +2,6 @@ package webform
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -144,21 +142,6 @@ func parseForm(body []byte) (Submission, error) {
 		sub.Callback = &cb
 	}
 	return sub, nil
-}
-
-// contentKey stands in for an idempotency key when a client sends none:
-// the same content from the same client within the same window is one
-// contact (a double-click, a retried request).
-func contentKey(sub Submission, client, window string) string {
-	h := sha256.New()
-	for _, s := range []string{client, window, sub.Name, sub.Phone, sub.Email, sub.Kind, sub.Message} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
-	if sub.Callback != nil {
-		fmt.Fprintf(h, "%s|%s|%s|%s", sub.Callback.Date, sub.Callback.From, sub.Callback.To, sub.Callback.TimeZone)
-	}
-	return "content-" + hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // validKey accepts idempotency keys of 8–128 visible ASCII characters.
