@@ -842,11 +842,7 @@ func TestReplayQuarantined(t *testing.T) {
 		record(t, "q2", sms.Inbound{OriginationNumber: "+8613800138091", MessageBody: " ", InboundMessageID: "rp-2"}, monday10),
 	))
 	webhook := &sms.Webhook{Service: f.svc, PublicURL: "https://api.example.com/sms/twilio", Tokens: []string{"tok"}}
-	form := url.Values{"MessageSid": {"SMrp3"}, "From": {"13800138092"}, "Body": {"路灯坏了"}}
-	req := httptest.NewRequest(http.MethodPost, "/sms/twilio", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", sms.TwilioSignature("tok", webhook.PublicURL, form))
-	webhook.ServeHTTP(httptest.NewRecorder(), req)
+	postSigned(t, webhook, url.Values{"MessageSid": {"SMrp3"}, "From": {"13800138092"}, "Body": {"路灯坏了"}})
 
 	list, err := f.store.Quarantined(ctx, ticket.SMS, false)
 	if err != nil || len(list) != 3 {
@@ -878,5 +874,46 @@ func TestReplayQuarantined(t *testing.T) {
 	}
 	if n := len(f.tickets(t)); n != 2 {
 		t.Errorf("%d tickets, want 2", n)
+	}
+}
+
+// postSigned posts form to the webhook, signed with its first token, and
+// returns the answer.
+func postSigned(tb testing.TB, hook *sms.Webhook, form url.Values) *httptest.ResponseRecorder {
+	tb.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/sms/twilio", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", sms.TwilioSignature(hook.Tokens[0], hook.PublicURL, form))
+	w := httptest.NewRecorder()
+	hook.ServeHTTP(w, req)
+	return w
+}
+
+// TestReplayKeepsReceivedTime replays a STOP that was quarantined before a
+// newer START from the same number: the STOP counts from when it was
+// received (the quarantine's time, Twilio giving none), so it does not
+// undo the START.
+func TestReplayKeepsReceivedTime(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.svc.Region = "US"
+	hook := &sms.Webhook{Service: f.svc, PublicURL: "https://api.example.com/sms/twilio", Tokens: []string{"tok"}}
+	postSigned(t, hook, url.Values{"MessageSid": {"SMstop-old"}, "From": {"13800138093"}, "Body": {"STOP"}})
+	list, err := f.store.Quarantined(ctx, ticket.SMS, false)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("quarantined = %+v, %v, want the STOP", list, err)
+	}
+	f.svc.Region = "CN"
+	f.clock.add(time.Hour)
+	const phone = "+8613800138093"
+	if _, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "start-new", From: phone, Body: "START"}, false); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(time.Hour)
+	if _, err := f.svc.Replay(ctx, list[0]); err != nil {
+		t.Fatalf("Replay(%s): %v", list[0].ID, err)
+	}
+	if opted, err := f.store.OptedOut(ctx, phone); err != nil || opted {
+		t.Errorf("OptedOut after replaying the older STOP = %v, %v, want false (the newer START stands)", opted, err)
 	}
 }
