@@ -132,8 +132,10 @@ func (st *Store) ClaimMailAck(ctx context.Context, id ticket.ID, sender string, 
 }
 
 // ReleaseMailAck gives back a ticket's acknowledgement claim when sending it
-// failed, so a retry can send it.
+// failed, so a retry can send it. It runs even when ctx is cancelled.
 func (st *Store) ReleaseMailAck(ctx context.Context, id ticket.ID) error {
+	ctx, cancel := releaseContext(ctx)
+	defer cancel()
 	// API has no DeleteItem; a one-item transaction deletes just as well.
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Delete: &types.Delete{TableName: &st.table, Key: keyOf(pAck+string(id), skClaim)}},

@@ -75,17 +75,20 @@ func keywordKey(src ticket.Source) item {
 // ticket) so that its reply is sent once: it reports false when src was
 // claimed before.
 func (st *Store) ClaimKeyword(ctx context.Context, src ticket.Source, action string) (bool, error) {
+	now := st.now()
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           &st.table,
-		Key:                 keywordKey(src),
-		UpdateExpression:    aws.String("SET claimed = :now, #action = :action, #ttl = :ttl"),
-		ConditionExpression: aws.String("attribute_not_exists(claimed)"),
+		TableName:        &st.table,
+		Key:              keywordKey(src),
+		UpdateExpression: aws.String("SET claimed = :now, claimId = :claim, #action = :action, #ttl = :ttl"),
+		// A claim that names this call is its own: the SDK resent a write
+		// whose answer was lost.
+		ConditionExpression: aws.String("attribute_not_exists(claimed) OR claimId = :claim"),
 		ExpressionAttributeNames: map[string]string{
 			"#action": "action", "#ttl": attrTTL,
 		},
 		ExpressionAttributeValues: item{
-			":now": s(stamp(st.now())), ":action": s(action),
-			":ttl": n(st.now().Add(st.SourceTTL).Unix()),
+			":now": s(stamp(now)), ":claim": s(string(ticket.NewID(now))), ":action": s(action),
+			":ttl": n(now.Add(st.SourceTTL).Unix()),
 		},
 	})
 	var taken *types.ConditionalCheckFailedException
@@ -99,10 +102,12 @@ func (st *Store) ClaimKeyword(ctx context.Context, src ticket.Source, action str
 }
 
 // ReleaseKeyword drops a keyword claim whose reply could not be sent, so
-// the redelivery tries again.
+// the redelivery tries again. It runs even when ctx is cancelled.
 func (st *Store) ReleaseKeyword(ctx context.Context, src ticket.Source) error {
+	ctx, cancel := releaseContext(ctx)
+	defer cancel()
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &st.table, Key: keywordKey(src), UpdateExpression: aws.String("REMOVE claimed"),
+		TableName: &st.table, Key: keywordKey(src), UpdateExpression: aws.String("REMOVE claimed, claimId"),
 	})
 	if err != nil {
 		return fmt.Errorf("release keyword %s: %w", src, err)
@@ -115,12 +120,15 @@ func (st *Store) ReleaseKeyword(ctx context.Context, src ticket.Source) error {
 // concurrent deliveries cannot both send.
 func (st *Store) ClaimAck(ctx context.Context, id ticket.ID, at time.Time, every time.Duration) (bool, error) {
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           &st.table,
-		Key:                 keyOf(ticketPK(id), skAckGate),
-		UpdateExpression:    aws.String("SET lastAck = :at"),
-		ConditionExpression: aws.String("attribute_not_exists(lastAck) OR lastAck <= :cutoff"),
+		TableName:        &st.table,
+		Key:              keyOf(ticketPK(id), skAckGate),
+		UpdateExpression: aws.String("SET lastAck = :at, ackId = :claim"),
+		// A slot that names this call is its own: the SDK resent a write
+		// whose answer was lost. Concurrent callers may share at, so the
+		// name is a fresh ID, not the time.
+		ConditionExpression: aws.String("attribute_not_exists(lastAck) OR lastAck <= :cutoff OR ackId = :claim"),
 		ExpressionAttributeValues: item{
-			":at": s(stamp(at)), ":cutoff": s(stamp(at.Add(-every))),
+			":at": s(stamp(at)), ":cutoff": s(stamp(at.Add(-every))), ":claim": s(string(ticket.NewID(at))),
 		},
 	})
 	var taken *types.ConditionalCheckFailedException
@@ -134,12 +142,15 @@ func (st *Store) ClaimAck(ctx context.Context, id ticket.ID, at time.Time, every
 }
 
 // ReleaseAck gives back the slot ClaimAck took at at (the text could not
-// be sent); a slot taken since is left alone.
+// be sent); a slot taken since is left alone. It runs even when ctx is
+// cancelled.
 func (st *Store) ReleaseAck(ctx context.Context, id ticket.ID, at time.Time) error {
+	ctx, cancel := releaseContext(ctx)
+	defer cancel()
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &st.table,
 		Key:                       keyOf(ticketPK(id), skAckGate),
-		UpdateExpression:          aws.String("REMOVE lastAck"),
+		UpdateExpression:          aws.String("REMOVE lastAck, ackId"),
 		ConditionExpression:       aws.String("lastAck = :at"),
 		ExpressionAttributeValues: item{":at": s(stamp(at))},
 	})

@@ -303,6 +303,17 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 	}
 }
 
+// releaseTimeout bounds giving a claim back. A release runs even when the
+// request that took the claim was cancelled or timed out: a claim left
+// behind would keep the reply from ever going out.
+const releaseTimeout = 3 * time.Second
+
+// releaseContext returns a context for a release: ctx's values without its
+// cancellation, bounded by releaseTimeout.
+func releaseContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+}
+
 func merge(items ...item) item {
 	out := item{}
 	for _, it := range items {
