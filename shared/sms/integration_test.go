@@ -917,3 +917,28 @@ func TestReplayKeepsReceivedTime(t *testing.T) {
 		t.Errorf("OptedOut after replaying the older STOP = %v, %v, want false (the newer START stands)", opted, err)
 	}
 }
+
+// unrecorded is the store as the texter sees it while texts sent cannot be
+// recorded.
+type unrecorded struct{ *dynamo.Store }
+
+func (unrecorded) AddSent(context.Context, *ticket.Ticket, ticket.Message, ticket.Event) error {
+	return errors.New("table unavailable")
+}
+
+// TestWebhookAnswersUnrecordedAcknowledgement: the acknowledgement's slot
+// is taken but recording it fails; the Twilio answer still carries it, or
+// the customer would get nothing and no retry would send it.
+func TestWebhookAnswersUnrecordedAcknowledgement(t *testing.T) {
+	f := setup(t)
+	f.svc.Texter.Tickets = unrecorded{f.store}
+	hook := &sms.Webhook{Service: f.svc, PublicURL: "https://api.example.com/sms/twilio", Tokens: []string{"tok"}}
+	w := postSigned(t, hook, url.Values{"MessageSid": {"SMnorecord"}, "From": {"+14255550183"}, "Body": {"The streetlight is out"}})
+	list := f.tickets(t)
+	if len(list) != 1 {
+		t.Fatalf("%d tickets, want 1", len(list))
+	}
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "<Message>We got your message, ref "+string(list[0].Ref)) {
+		t.Errorf("answer %d %s, want 200 and the acknowledgement with %s", w.Code, w.Body, list[0].Ref)
+	}
+}

@@ -291,18 +291,19 @@ func (s *Service) acknowledge(ctx context.Context, out Outcome, inline bool) (Ou
 	sent, err := s.Texter.Send(ctx, Outgoing{Ticket: t, Body: body, Purpose: PurposeAck, Inline: inline})
 	switch {
 	case err == nil:
-		out.Acked = true
-		if inline {
-			out.Reply = body
-		}
 	case errors.Is(err, ErrOptedOut), errors.Is(err, ErrThrottled), errors.Is(err, ErrNoPhone):
+		return out, nil
 	case sent.ProviderID != "" || sent.MessageID != "":
-		// It went out; only the record of it failed. Retrying would not
-		// send it again (the gate is taken), so do not fail the text.
-		out.Acked = true
+		// It went out (or, inline, goes out with the answer); only the
+		// record of it failed. Retrying would not send it again (the gate
+		// is taken), so do not fail the text.
 		slog.ErrorContext(ctx, "sms acknowledgement not recorded", "ref", t.Ref, "err", err)
 	default:
 		return out, fmt.Errorf("acknowledge %s: %w", t.Ref, err)
+	}
+	out.Acked = true
+	if inline {
+		out.Reply = body
 	}
 	return out, nil
 }
