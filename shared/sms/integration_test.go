@@ -942,3 +942,44 @@ func TestWebhookAnswersUnrecordedAcknowledgement(t *testing.T) {
 		t.Errorf("answer %d %s, want 200 and the acknowledgement with %s", w.Code, w.Body, list[0].Ref)
 	}
 }
+
+// TestWebhookQuarantinesPostsWithoutSid: posts that lack a required field
+// are each kept under their own ID, with the field named; Twilio's retry
+// of one is the same record.
+func TestWebhookQuarantinesPostsWithoutSid(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	hook := &sms.Webhook{Service: f.svc, PublicURL: "https://api.example.com/sms/twilio", Tokens: []string{"tok"}}
+	posts := []url.Values{
+		{"From": {"+14255550184"}, "Body": {"The streetlight is out"}},
+		{"From": {"+14255550184"}, "Body": {"Still out"}},
+		{"From": {"+14255550185"}, "Body": {"The streetlight is out"}},
+		{"MessageSid": {"SMnofrom"}, "Body": {"Who am I"}},
+	}
+	for _, form := range posts {
+		for range 2 { // Twilio retries
+			if w := postSigned(t, hook, form); w.Code != http.StatusOK {
+				t.Fatalf("post %v: status %d, want 200 (quarantined, not retried)", form, w.Code)
+			}
+		}
+	}
+	list, err := f.store.Quarantined(ctx, ticket.SMS, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]int{}
+	ids := map[string]bool{}
+	for _, q := range list {
+		reasons[strings.SplitN(q.Reason, ":", 2)[0]]++
+		ids[q.ID] = true
+	}
+	if len(list) != len(posts) || len(ids) != len(posts) {
+		t.Errorf("quarantined %d under %d IDs, want %d: %+v", len(list), len(ids), len(posts), list)
+	}
+	if reasons[sms.ReasonNoID] != 3 || reasons[sms.ReasonNoSender] != 1 {
+		t.Errorf("reasons %v, want 3 %s and 1 %s", reasons, sms.ReasonNoID, sms.ReasonNoSender)
+	}
+	if n := len(f.tickets(t)); n != 0 {
+		t.Errorf("%d tickets, want none", n)
+	}
+}

@@ -10,6 +10,7 @@ package sms
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -59,6 +60,7 @@ const (
 	ReasonMalformed = "malformed"
 	ReasonTooLarge  = "payload_too_large"
 	ReasonNoID      = "missing_message_id"
+	ReasonNoSender  = "missing_sender"
 	ReasonEmpty     = "empty_body"
 	ReasonTooLong   = "body_too_long"
 	ReasonNumber    = "invalid_number"
@@ -98,6 +100,8 @@ func (m Message) check() error {
 		return inputErr(ReasonNoID, "no provider message ID")
 	case len(m.ID) > maxField || len(m.ReplyTo) > maxField || len(m.Keyword) > maxField:
 		return inputErr(ReasonMalformed, "a field is longer than %d bytes", maxField)
+	case strings.TrimSpace(m.From) == "":
+		return inputErr(ReasonNoSender, "no sender's number")
 	case !utf8.ValidString(m.Body):
 		return inputErr(ReasonMalformed, "body is not UTF-8")
 	case utf8.RuneCountInString(m.Body) > MaxBody:

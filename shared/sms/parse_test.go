@@ -153,8 +153,19 @@ func TestParseTwilio(t *testing.T) {
 	if got != want {
 		t.Errorf("ParseTwilio = %+v, want %+v", got, want)
 	}
-	if _, err := sms.ParseTwilio(url.Values{"From": {"+14255550182"}, "Body": {"hi"}}); !sms.IsInput(err) {
-		t.Errorf("ParseTwilio(no MessageSid) = %v, want an input error", err)
+	for _, tt := range []struct {
+		name   string
+		form   url.Values
+		reason string
+	}{
+		{"no MessageSid", url.Values{"From": {"+14255550182"}, "Body": {"hi"}}, sms.ReasonNoID},
+		{"no From", url.Values{"MessageSid": {"SM1"}, "Body": {"hi"}}, sms.ReasonNoSender},
+		{"blank From", url.Values{"MessageSid": {"SM1"}, "From": {" "}, "Body": {"hi"}}, sms.ReasonNoSender},
+	} {
+		var ie *sms.InputError
+		if _, err := sms.ParseTwilio(tt.form); !errors.As(err, &ie) || ie.Reason != tt.reason {
+			t.Errorf("ParseTwilio(%s) = %v, want an input error %q", tt.name, err, tt.reason)
+		}
 	}
 }
 
@@ -184,7 +195,7 @@ func FuzzParseRecord(f *testing.F) {
 			}
 			return
 		}
-		if m.ID == "" || utf8.RuneCountInString(m.Body) > sms.MaxBody || !utf8.ValidString(m.Body) {
+		if m.ID == "" || m.From == "" || utf8.RuneCountInString(m.Body) > sms.MaxBody || !utf8.ValidString(m.Body) {
 			t.Fatalf("ParseRecord accepted %+v", m)
 		}
 	})
@@ -210,7 +221,7 @@ func FuzzParseTwilio(f *testing.F) {
 			}
 			return
 		}
-		if m.ID == "" || utf8.RuneCountInString(m.Body) > sms.MaxBody {
+		if m.ID == "" || m.From == "" || utf8.RuneCountInString(m.Body) > sms.MaxBody {
 			t.Fatalf("ParseTwilio accepted %+v", m)
 		}
 		// Signing never fails on what was accepted.

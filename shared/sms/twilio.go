@@ -3,7 +3,9 @@ package sms
 import (
 	"crypto/hmac"
 	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"net/url"
 	"sort"
 	"strings"
@@ -68,4 +70,19 @@ func ParseTwilio(form url.Values) (Message, error) {
 		Body:     form.Get("Body"),
 	}
 	return m, m.check()
+}
+
+// postID names a post by its parameters, for a post without a MessageSid
+// to be quarantined under: the same parameters (Twilio retrying the post)
+// give the same name, different ones another.
+func postID(form url.Values) string {
+	sorted := make(url.Values, len(form))
+	for k, vals := range form {
+		vals = append([]string(nil), vals...)
+		sort.Strings(vals)
+		sorted[k] = vals
+	}
+	// Encode sorts by name and escapes every separator.
+	sum := sha256.Sum256([]byte(sorted.Encode()))
+	return "form-" + hex.EncodeToString(sum[:16])
 }

@@ -66,7 +66,11 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case IsInput(err):
 		m.Provider = Twilio
-		if qerr := h.Service.Reject(ctx, m, m.ID, []byte(r.PostForm.Encode()), err); qerr != nil {
+		delivery := m.ID
+		if delivery == "" {
+			delivery = postID(r.PostForm)
+		}
+		if qerr := h.Service.Reject(ctx, m, delivery, []byte(r.PostForm.Encode()), err); qerr != nil {
 			slog.ErrorContext(ctx, "twilio message not kept", "err", qerr)
 			http.Error(w, "try again", http.StatusInternalServerError)
 			return
