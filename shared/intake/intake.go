@@ -241,10 +241,14 @@ func (s *Service) create(ctx context.Context, in Inbound) (Receipt, error) {
 	return Receipt{}, fmt.Errorf("open ticket for %s: no free reference after %d tries", in.Source, attempts)
 }
 
+// callbackEvent records a callback request: the window asked for, or that
+// none was given.
 func callbackEvent(in Inbound) ticket.Event {
-	cb := in.Callback
-	return NewEvent(ticket.EventCallbackRequested, in.At, in.Actor,
-		cb.Start.Format(time.RFC3339)+"/"+cb.End.Format(time.RFC3339)+" "+cb.Zone, "")
+	detail := "no window given"
+	if cb := in.Callback; cb != nil {
+		detail = cb.Start.Format(time.RFC3339) + "/" + cb.End.Format(time.RFC3339) + " " + cb.Zone
+	}
+	return NewEvent(ticket.EventCallbackRequested, in.At, in.Actor, detail, "")
 }
 
 func createdDetail(c ticket.Classification) string {
@@ -287,6 +291,11 @@ func (s *Service) append(ctx context.Context, t *ticket.Ticket, in Inbound) (Rec
 		}
 		if in.Callback != nil {
 			next.Callback = in.Callback
+		}
+		// A callback asked for without a window (the SMS callback keyword)
+		// is recorded too: on an existing ticket the message alone would
+		// not tell staff that the customer wants a call.
+		if in.Callback != nil || in.Kind == ticket.CallbackRq {
 			events = append(events, callbackEvent(in))
 		}
 		err := s.Store.Apply(ctx, ticket.Change{

@@ -204,3 +204,39 @@ func TestReceiveInvalidContact(t *testing.T) {
 		t.Fatalf("Receive = %v, want phone and email errors", err)
 	}
 }
+
+// TestAppendCallbackRequest: a callback asked for on an open ticket,
+// without a window (the SMS callback keyword), is in the ticket's history,
+// not lost as an ordinary message.
+func TestAppendCallbackRequest(t *testing.T) {
+	svc, store := service(t, monday10)
+	ctx := context.Background()
+	first, err := svc.Receive(ctx, webInbound("k-cb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := svc.Receive(ctx, intake.Inbound{
+		Source: ticket.Source{Channel: ticket.SMS, ID: "sms-cb"}, Contact: ticket.Contact{Phone: "+8613800138000"},
+		Kind: ticket.CallbackRq, Body: "回电", ThreadWindow: 24 * time.Hour,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Created || r.Ticket.ID != first.Ticket.ID {
+		t.Fatalf("callback request went to %s (created %v), want %s", r.Ticket.Ref, r.Created, first.Ticket.Ref)
+	}
+	got, err := store.View(ctx, first.Ticket.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []ticket.EventType
+	for _, e := range got.History {
+		types = append(types, e.Type)
+	}
+	if fmt.Sprint(types) != fmt.Sprint([]ticket.EventType{ticket.EventCreated, ticket.EventMessageAdded, ticket.EventCallbackRequested}) {
+		t.Errorf("history = %v, want created, message_added, callback_requested", types)
+	}
+	if got.Kind != ticket.Emergency {
+		t.Errorf("kind = %s, want the ticket's own (emergency) kept", got.Kind)
+	}
+}

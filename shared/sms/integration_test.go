@@ -983,3 +983,33 @@ func TestWebhookQuarantinesPostsWithoutSid(t *testing.T) {
 		t.Errorf("%d tickets, want none", n)
 	}
 }
+
+// TestCallbackKeywordOnOpenTicket: the callback keyword from a number with
+// an open ticket threads onto it and is recorded there as a callback
+// request.
+func TestCallbackKeywordOnOpenTicket(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	const phone = "+8613800138094"
+	first, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "cb-1", From: phone, Body: "电表坏了"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(time.Minute)
+	out, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "cb-2", From: phone, Body: "回电"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Created || out.Ticket.ID != first.Ticket.ID {
+		t.Fatalf("回电 went to %s (created %v), want %s", out.Ticket.Ref, out.Created, first.Ticket.Ref)
+	}
+	n := 0
+	for _, e := range f.view(t, first.Ticket.ID).History {
+		if e.Type == ticket.EventCallbackRequested {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d callback_requested events on %s, want 1", n, first.Ticket.Ref)
+	}
+}
