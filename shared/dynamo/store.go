@@ -220,21 +220,27 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 	}
 	for _, l := range c.Limits {
 		window := l.Start(now)
+		cond := "attribute_not_exists(hits) OR hits < :max"
+		values := item{
+			":one": n(1), ":max": n(int64(l.Max)),
+			":ttl": n(window.Add(2 * l.Window).Unix()),
+			":id":  s(string(t.ID)),
+		}
+		if l.Takeover != "" {
+			cond += " OR ticketId = :holder"
+			values[":holder"] = s(string(l.Takeover))
+		}
 		// The counter remembers the last ticket it counted, so whoever is
 		// turned away learns which ticket took the place.
 		add(role{kind: "limit", limit: l}, types.TransactWriteItem{Update: &types.Update{
 			TableName:           &st.table,
 			Key:                 keyOf(pRate+l.Key+"#"+strconv.FormatInt(window.Unix(), 10), skClaim),
 			UpdateExpression:    aws.String("ADD hits :one SET #ttl = :ttl, ticketId = :id"),
-			ConditionExpression: aws.String("attribute_not_exists(hits) OR hits < :max"),
+			ConditionExpression: aws.String(cond),
 			ExpressionAttributeNames: map[string]string{
 				"#ttl": attrTTL,
 			},
-			ExpressionAttributeValues: item{
-				":one": n(1), ":max": n(int64(l.Max)),
-				":ttl": n(window.Add(2 * l.Window).Unix()),
-				":id":  s(string(t.ID)),
-			},
+			ExpressionAttributeValues:           values,
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}})
 	}

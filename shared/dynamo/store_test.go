@@ -3,6 +3,7 @@ package dynamo_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,5 +157,62 @@ func TestQuarantine(t *testing.T) {
 	}
 	if err := st.MarkReplayed(ctx, ticket.SMS, "nope", t0); err == nil {
 		t.Error("MarkReplayed of an unknown record succeeded")
+	}
+}
+
+// TestLimitTakeover: a counter held by a finished ticket is taken over by
+// a change naming that ticket; of several racing to do so exactly one
+// wins, and the others learn which.
+func TestLimitTakeover(t *testing.T) {
+	st, _ := testenv.Table(t)
+	st.Now = func() time.Time { return t0 }
+	ctx := context.Background()
+	limit := ticket.RateLimit{Key: "takeover-test", Max: 1, Window: 10 * time.Minute}
+	apply := func(tk *ticket.Ticket, l ticket.RateLimit) error {
+		return st.Apply(ctx, ticket.Change{Ticket: tk, Create: true, Limits: []ticket.RateLimit{l}})
+	}
+	old := newTicket(t0, "+8613800138004")
+	if err := apply(old, limit); err != nil {
+		t.Fatal(err)
+	}
+	var lim *ticket.LimitError
+	if err := apply(newTicket(t0, "+8613800138004"), limit); !errors.As(err, &lim) || lim.Holder != old.ID {
+		t.Fatalf("Apply over the limit = %v, want a LimitError held by %s", err, old.ID)
+	}
+	if err := apply(newTicket(t0, "+8613800138004"), ticket.RateLimit{Key: limit.Key, Max: 1, Window: limit.Window, Takeover: "01OTHERTICKET"}); !errors.As(err, &lim) {
+		t.Fatalf("Apply taking over from another ticket = %v, want a LimitError", err)
+	}
+
+	const n = 4
+	racers := make([]*ticket.Ticket, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		racers[i] = newTicket(t0, "+8613800138004")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l := limit
+			l.Takeover = old.ID
+			errs[i] = apply(racers[i], l)
+		}()
+	}
+	wg.Wait()
+	var winner ticket.ID
+	for i, err := range errs {
+		if err == nil {
+			if winner != "" {
+				t.Fatalf("%s and %s both took the counter over", winner, racers[i].ID)
+			}
+			winner = racers[i].ID
+		}
+	}
+	if winner == "" {
+		t.Fatalf("no change took the counter over: %v", errs)
+	}
+	for i, err := range errs {
+		if err != nil && (!errors.As(err, &lim) || lim.Holder != winner) {
+			t.Errorf("racer %d = %v, want a LimitError held by the winner %s", i, err, winner)
+		}
 	}
 }

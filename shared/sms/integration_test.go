@@ -755,6 +755,22 @@ func TestNewTicketGuardWithLaggingIndex(t *testing.T) {
 	}
 }
 
+// resolve marks a ticket resolved, as an agent would.
+func (f *fixture) resolve(tb testing.TB, id ticket.ID) {
+	tb.Helper()
+	ctx := context.Background()
+	tk, err := f.store.Ticket(ctx, id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	next := *tk
+	next.Status, next.Version = ticket.Resolved, tk.Version+1
+	if err := f.store.Apply(ctx, ticket.Change{Ticket: &next, PrevVersion: tk.Version,
+		Events: []ticket.Event{intake.NewEvent(ticket.EventResolved, f.clock.now(), "agent", "", "")}}); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // TestNewTicketAfterResolve checks the new-ticket guard's way out: the
 // number's ticket was resolved within the guard's bucket, so no open
 // ticket takes the next text and the guard's counter is already spent; the
@@ -767,16 +783,7 @@ func TestNewTicketAfterResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk, err := f.store.Ticket(ctx, first.Ticket.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	next := *tk
-	next.Status, next.Version = ticket.Resolved, tk.Version+1
-	if err := f.store.Apply(ctx, ticket.Change{Ticket: &next, PrevVersion: tk.Version,
-		Events: []ticket.Event{intake.NewEvent(ticket.EventResolved, f.clock.now(), "agent", "", "")}}); err != nil {
-		t.Fatal(err)
-	}
+	f.resolve(t, first.Ticket.ID)
 	f.clock.add(time.Minute)
 	second, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "n2", From: phone, Body: "又坏了"}, false)
 	if err != nil {
@@ -1011,5 +1018,52 @@ func TestCallbackKeywordOnOpenTicket(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d callback_requested events on %s, want 1", n, first.Ticket.Ref)
+	}
+}
+
+// TestNewTicketAfterResolveRace: the number's ticket was resolved within
+// the guard's bucket, and two texts arrive at once while the contact index
+// lags behind: exactly one opens a new ticket, the other threads onto it.
+func TestNewTicketAfterResolveRace(t *testing.T) {
+	f := setup(t)
+	f.svc.Intake.Store = laggingIndex{f.store}
+	ctx := context.Background()
+	for round := range 3 {
+		phone := fmt.Sprintf("+86138001392%02d", round)
+		first, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: fmt.Sprintf("rr-%d", round), From: phone, Body: "电表坏了"}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.resolve(t, first.Ticket.ID)
+		var wg sync.WaitGroup
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m := sms.Message{Provider: sms.EndUserMessaging, ID: fmt.Sprintf("rr-%d-%d", round, i), From: phone, Body: fmt.Sprintf("又坏了（%d）", i)}
+				if _, err := f.svc.Handle(ctx, m, false); err != nil {
+					t.Errorf("Handle: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		var opened []ticket.Ticket
+		for _, tk := range f.tickets(t) {
+			if tk.Contact.Phone == phone && tk.ID != first.Ticket.ID {
+				opened = append(opened, tk)
+			}
+		}
+		if len(opened) != 1 {
+			t.Fatalf("round %d: %d new tickets after the resolved one, want 1", round, len(opened))
+		}
+		in := 0
+		for _, m := range f.view(t, opened[0].ID).Messages {
+			if m.Direction == ticket.Inbound {
+				in++
+			}
+		}
+		if in != 2 {
+			t.Errorf("round %d: new ticket %s has %d inbound messages, want both texts", round, opened[0].Ref, in)
+		}
 	}
 }

@@ -227,9 +227,10 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 // half a bucket apart, so two texts less than half a bucket apart share a
 // bucket wherever they fall. The second text fails its claim, learns from
 // the counter which ticket took it, and threads onto that ticket while it
-// is open. When the ticket that took the claim is no longer open (it was
-// resolved within the bucket), the text looks again and, failing that,
-// opens its ticket without the guard.
+// is open. When that ticket is no longer open (it was resolved within the
+// bucket), the text takes the counters over from it, by name: of two texts
+// doing so at once one wins, and the other learns of the winner and
+// threads onto it.
 func (s *Service) receive(ctx context.Context, in intake.Inbound) (intake.Receipt, error) {
 	window := s.ThreadWindow
 	if window == 0 {
@@ -248,25 +249,38 @@ func (s *Service) receive(ctx context.Context, in intake.Inbound) (intake.Receip
 		{Key: key, Max: 1, Window: guard},
 		{Key: key + "#half", Max: 1, Window: guard, Offset: guard / 2},
 	}
-	for _, pause := range []time.Duration{20 * time.Millisecond, 80 * time.Millisecond, 250 * time.Millisecond} {
+	// A text needs at most three tries when the counters name their
+	// ticket: fail, take over, thread onto the winner. The pauses are for
+	// anything else (a counter naming no ticket); once they are spent, the
+	// text opens its ticket without the guard.
+	pauses := []time.Duration{20 * time.Millisecond, 80 * time.Millisecond, 250 * time.Millisecond}
+	for try := 0; try < 6 && len(pauses) > 0; try++ {
 		r, err := s.Intake.Receive(ctx, in)
 		var lim *ticket.LimitError
 		if !errors.As(err, &lim) {
 			return r, err
 		}
-		if lim.Holder != "" && lim.Holder != in.TicketID {
+		if lim.Holder != "" {
 			t, err := s.Tickets.Ticket(ctx, lim.Holder)
-			switch {
-			case err == nil && t.Status.Open():
-				in.TicketID = t.ID
-				continue
-			case err != nil && !errors.Is(err, ticket.ErrNotFound):
+			if err != nil && !errors.Is(err, ticket.ErrNotFound) {
 				return intake.Receipt{}, fmt.Errorf("load ticket %s holding the new-ticket guard: %w", lim.Holder, err)
 			}
+			open := err == nil && t.Status.Open()
+			switch {
+			case open && t.ID != in.TicketID:
+				in.TicketID = t.ID
+				continue
+			case !open && in.Limits[0].Takeover != lim.Holder:
+				for i := range in.Limits {
+					in.Limits[i].Takeover = lim.Holder
+				}
+				continue
+			}
 		}
-		if err := wait.Sleep(ctx, pause); err != nil {
+		if err := wait.Sleep(ctx, pauses[0]); err != nil {
 			return intake.Receipt{}, err
 		}
+		pauses = pauses[1:]
 	}
 	in.Limits = nil
 	return s.Intake.Receive(ctx, in)

@@ -29,6 +29,11 @@ type RateLimit struct {
 	Max    int
 	Window time.Duration
 	Offset time.Duration
+	// Takeover, when set, names the ticket last counted (a LimitError's
+	// Holder) whose counter may be taken whatever its count, because that
+	// ticket is finished. The counter then names the new ticket, so of two
+	// changes taking over from the same ticket only one succeeds.
+	Takeover ID
 }
 
 // Start returns when the window holding at begins.
