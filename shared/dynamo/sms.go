@@ -40,10 +40,12 @@ func (st *Store) OptedOut(ctx context.Context, phone string) (bool, error) {
 	return ok && v.Value, nil
 }
 
-// SetOptOut records that phone opted out (or back in) at at. Keywords can
-// arrive out of order: a record newer than at is kept, so a late STOP never
-// undoes a later START. Setting the same state twice is harmless.
-func (st *Store) SetOptOut(ctx context.Context, phone string, optedOut bool, at time.Time) error {
+// SetOptOut records that phone opted out (or back in) at at, and reports
+// whether it did. Keywords can arrive out of order: a record newer than at
+// is kept, so a late STOP never undoes a later START, and the caller learns
+// that it was overtaken. Setting the same state twice (a redelivery, the
+// SDK resending a write whose answer was lost) applies again.
+func (st *Store) SetOptOut(ctx context.Context, phone string, optedOut bool, at time.Time) (bool, error) {
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           &st.table,
 		Key:                 keyOf(optOutPK(phone), skState),
@@ -59,12 +61,12 @@ func (st *Store) SetOptOut(ctx context.Context, phone string, optedOut bool, at 
 	})
 	var older *types.ConditionalCheckFailedException
 	if errors.As(err, &older) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("record opt-out: %w", err)
+		return false, fmt.Errorf("record opt-out: %w", err)
 	}
-	return nil
+	return true, nil
 }
 
 func keywordKey(src ticket.Source) item {

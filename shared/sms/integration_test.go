@@ -917,11 +917,16 @@ func TestReplayKeepsReceivedTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clock.add(time.Hour)
+	before := f.texts.count()
 	if _, err := f.svc.Replay(ctx, list[0]); err != nil {
 		t.Fatalf("Replay(%s): %v", list[0].ID, err)
 	}
 	if opted, err := f.store.OptedOut(ctx, phone); err != nil || opted {
 		t.Errorf("OptedOut after replaying the older STOP = %v, %v, want false (the newer START stands)", opted, err)
+	}
+	// Nor is the customer told they are opted out.
+	if n := f.texts.count() - before; n != 0 {
+		t.Errorf("replaying the overtaken STOP sent %d texts, want none", n)
 	}
 }
 

@@ -139,8 +139,16 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 	action, lang := s.Keywords.Match(m.Body)
 	switch action {
 	case OptOut, OptIn:
-		if err := s.OptOuts.SetOptOut(ctx, phone, action == OptOut, m.At); err != nil {
+		applied, err := s.OptOuts.SetOptOut(ctx, phone, action == OptOut, m.At)
+		if err != nil {
 			return Outcome{}, fmt.Errorf("keyword %s from %s: %w", action, src, err)
+		}
+		if !applied {
+			// A later STOP or START already stands (this one was delayed or
+			// replayed): confirming this one would tell the customer the
+			// opposite of what holds.
+			slog.InfoContext(ctx, "sms keyword overtaken by a later one", "source", src.ID, "action", action)
+			return Outcome{}, nil
 		}
 		text := TextOptOut
 		if action == OptIn {

@@ -21,8 +21,9 @@ type OptOuts interface {
 	// OptedOut reports whether the E.164 number opted out.
 	OptedOut(ctx context.Context, phone string) (bool, error)
 	// SetOptOut records an opt-out (or opt-in) made at at; an older
-	// record never replaces a newer one.
-	SetOptOut(ctx context.Context, phone string, optedOut bool, at time.Time) error
+	// record never replaces a newer one, and reports false when a newer
+	// one was already there.
+	SetOptOut(ctx context.Context, phone string, optedOut bool, at time.Time) (bool, error)
 }
 
 // AckGate lets at most one acknowledgement per ticket through in a period.
