@@ -228,6 +228,33 @@ func TestStripQuoted(t *testing.T) {
 	}
 }
 
+// longQuote is a reply of many quoted lines with one line of text at the
+// end: no quote to strip, and the worst case for a reader that looks
+// ahead from every quoted line.
+func longQuote(lines int) string {
+	return strings.Repeat("> an old line\n\n", lines) + "my answer, written below the quote"
+}
+
+func TestStripQuotedLong(t *testing.T) {
+	in := longQuote(50000)
+	if got := StripQuoted(in); got != in {
+		t.Errorf("StripQuoted(%d lines ending in text) cut %d bytes, want the whole text", 100001, len(in)-len(got))
+	}
+	in = strings.Repeat("new text\n", 50000) + strings.Repeat("> old\n", 50000)
+	if got, want := StripQuoted(in), strings.TrimSpace(strings.Repeat("new text\n", 50000)); got != want {
+		t.Errorf("StripQuoted(text then a long quote) kept %d bytes, want %d", len(got), len(want))
+	}
+}
+
+// BenchmarkStripQuoted measures the quote stripping of a long reply.
+func BenchmarkStripQuoted(b *testing.B) {
+	in := longQuote(50000)
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		StripQuoted(in)
+	}
+}
+
 func TestDecodeText(t *testing.T) {
 	gbk := []byte{0xc4, 0xe3, 0xba, 0xc3, 0x86, 0xb4} // 你好喆 in GBK; 喆 is not in GB2312
 	tests := []struct {

@@ -27,23 +27,41 @@ var (
 
 // StripQuoted returns the new text of a reply: everything before the
 // first quote header or quoted block. When nothing but a quote is found,
-// the whole text is returned so a message never looks empty.
+// the whole text is returned so a message never looks empty. It looks at
+// each line a fixed number of times, so a long body costs linear time.
 func StripQuoted(text string) string {
 	lines := strings.Split(text, "\n")
-	cut := len(lines)
-	for i := 0; i < len(lines); i++ {
-		l := strings.TrimSpace(lines[i])
+	n := len(lines)
+	trimmed := make([]string, n)
+	for i, l := range lines {
+		trimmed[i] = strings.TrimSpace(l)
+	}
+	// One backward pass finds, for every line, the next line that is not
+	// blank, and whether only "> " lines follow to the end.
+	next := make([]int, n+1)
+	quoted := make([]bool, n+1)
+	next[n], quoted[n] = n, true
+	for i := n - 1; i >= 0; i-- {
+		next[i], quoted[i] = next[i+1], quoted[i+1]
+		if trimmed[i] != "" {
+			next[i] = i
+			quoted[i] = quoted[i+1] && strings.HasPrefix(trimmed[i], ">")
+		}
+	}
+	cut := n
+	for i := 0; i < n; i++ {
+		l := trimmed[i]
 		if l == "" {
 			continue
 		}
-		if reSeparator.MatchString(l) || reRule.MatchString(l) && nextIsFrom(lines, i+1) {
+		if reSeparator.MatchString(l) || reRule.MatchString(l) && next[i+1] < n && reFromLine.MatchString(trimmed[next[i+1]]) {
 			cut = i
 			break
 		}
 		// A quote header may be wrapped over two lines.
 		two := l
-		if i+1 < len(lines) {
-			two = l + " " + strings.TrimSpace(lines[i+1])
+		if i+1 < n {
+			two = l + " " + trimmed[i+1]
 		}
 		if reOnWrote.MatchString(l) || reZhWrote.MatchString(l) {
 			cut = i
@@ -58,7 +76,7 @@ func StripQuoted(text string) string {
 			break
 		}
 		// A run of "> " lines to the end is a quote without a header.
-		if strings.HasPrefix(l, ">") && quotedToEnd(lines, i) {
+		if strings.HasPrefix(l, ">") && quoted[i] {
 			cut = i
 			break
 		}
@@ -68,15 +86,6 @@ func StripQuoted(text string) string {
 		return strings.TrimSpace(text)
 	}
 	return out
-}
-
-func nextIsFrom(lines []string, i int) bool {
-	for ; i < len(lines); i++ {
-		if l := strings.TrimSpace(lines[i]); l != "" {
-			return reFromLine.MatchString(l)
-		}
-	}
-	return false
 }
 
 // headerBlock reports whether a From: line at i is followed within four
@@ -89,14 +98,4 @@ func headerBlock(lines []string, i int) bool {
 		}
 	}
 	return false
-}
-
-func quotedToEnd(lines []string, i int) bool {
-	for ; i < len(lines); i++ {
-		l := strings.TrimSpace(lines[i])
-		if l != "" && !strings.HasPrefix(l, ">") {
-			return false
-		}
-	}
-	return true
 }
