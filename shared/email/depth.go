@@ -3,8 +3,9 @@ package email
 import (
 	"bytes"
 	"errors"
-	"mime"
 	"strings"
+
+	"github.com/jhillyerd/enmime/v2/mediatype"
 )
 
 // errTooDeep: multiparts nested deeper than the limit. Each level of
@@ -17,40 +18,69 @@ var errTooDeep = errors.New("multiparts nested too deep")
 // take far more memory than the message's size.
 var errTooMany = errors.New("too many MIME parts")
 
-// errHeader: a header block with more lines than maxHeaderLines. Each
-// field costs the parser a map entry, far more than its bytes.
+// errHeader: a header block with more lines than maxHeaderLines, or a
+// Content-Type longer than maxLine. Each field costs the parser a map
+// entry, far more than its bytes; no real Content-Type is that long.
 var errHeader = errors.New("header too long")
+
+// errBoundary: a multipart boundary longer than maxBoundary (RFC 2046
+// allows 70 characters).
+var errBoundary = errors.New("multipart boundary too long")
 
 // maxHeaderLines is the most lines one header block may have; real mail
 // stays under a few hundred even with long Received chains.
 const maxHeaderLines = 5000
 
-// maxLine is the longest line the depth tracker looks at; boundary lines
-// and Content-Type headers are far shorter.
-const maxLine = 2048
+// maxLine is how much of a line the depth tracker keeps: all of any real
+// Content-Type field, continuation lines included.
+const maxLine = 8 << 10
+
+// maxBoundary is the longest multipart boundary accepted.
+const maxBoundary = 256
 
 // depthTracker watches the bytes going to the MIME parser, follows the
-// multipart boundaries in linear time, and fails the read once they nest
-// deeper than max or make more than maxPts parts.
+// multipart structure in one pass, and fails the read once multiparts
+// nest deeper than max or make more than maxPts parts.
+//
+// It must never see less structure than enmime does, or a message could
+// slip nested parts past it. So it reads headers as enmime does (its
+// repairs of broken header lines, its lenient media-type parser), opens a
+// level for every Content-Type field with a boundary, closes a level only
+// on a line enmime certainly takes as that level's boundary, and counts a
+// part on every line enmime might take as a boundary. Where it errs, it
+// errs towards counting too much.
 type depthTracker struct {
 	max    int
 	parts  int
 	maxPts int
-	line   []byte
-	long   bool
+	// stack holds the boundaries of the open multiparts, outermost first.
+	stack []string
+	// line is the start of the line being read, long is set once it
+	// overflows maxLine; for a long line, tail keeps the last bytes seen
+	// and later is set when a boundary was found past the start.
+	line  []byte
+	long  bool
+	tail  []byte
+	seam  []byte
+	later bool
+	// header is set while a header block is read; lines counts its
+	// lines.
 	header bool
-	ctype  []byte
-	inCT   bool
-	stack  []string
-	// lines counts the lines of the header block being read.
-	lines int
+	lines  int
+	// inType is set while the current header field is a Content-Type,
+	// ctype holding its value so far; pending holds the boundaries of
+	// the block's Content-Type fields, opened when the block ends.
+	inType  bool
+	ctype   []byte
+	pending []string
 }
 
 func newDepthTracker(max, maxParts int) *depthTracker {
 	return &depthTracker{max: max, maxPts: maxParts, header: true}
 }
 
-// feed looks at p and reports errTooDeep once the nesting is too deep.
+// feed looks at p and reports errTooDeep (or errTooMany, errHeader,
+// errBoundary) once the structure breaks a limit.
 func (d *depthTracker) feed(p []byte) error {
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
@@ -58,86 +88,249 @@ func (d *depthTracker) feed(p []byte) error {
 		if i >= 0 {
 			chunk = p[:i]
 		}
-		if !d.long {
-			if len(d.line)+len(chunk) > maxLine {
-				d.long, d.line = true, d.line[:0]
-			} else {
-				d.line = append(d.line, chunk...)
-			}
-		}
+		d.add(chunk)
 		if i < 0 {
 			return nil
 		}
 		p = p[i+1:]
-		if !d.long {
-			if err := d.endLine(bytes.TrimRight(d.line, "\r")); err != nil {
-				return err
-			}
-		} else {
-			// A long line ends a Content-Type capture and is no boundary.
-			d.inCT = false
+		err := d.endLine(d.line, d.long, d.later)
+		d.line, d.long, d.tail, d.later = d.line[:0], false, d.tail[:0], false
+		if err != nil {
+			return err
 		}
-		d.line, d.long = d.line[:0], false
 	}
 	return nil
 }
 
-func (d *depthTracker) endLine(l []byte) error {
-	if d.header {
-		if d.lines++; d.lines > maxHeaderLines {
-			return errHeader
+// add takes more of the current line: its start is kept, the rest of a
+// long line is only searched for boundaries.
+func (d *depthTracker) add(chunk []byte) {
+	if !d.long {
+		if len(d.line)+len(chunk) <= maxLine {
+			d.line = append(d.line, chunk...)
+			return
 		}
-		switch {
-		case len(l) == 0:
-			d.header, d.lines = false, 0
-			return d.endHeader()
-		case l[0] == ' ' || l[0] == '\t':
-			if d.inCT && len(d.ctype) < maxLine {
-				d.ctype = append(d.ctype, l...)
+		n := maxLine - len(d.line)
+		d.line = append(d.line, chunk[:n]...)
+		chunk = chunk[n:]
+		d.long = true
+		d.tail = append(d.tail[:0], lastBytes(d.line, maxBoundary+2)...)
+	}
+	if d.later {
+		return
+	}
+	// A boundary may straddle two chunks: search the seam, then the chunk.
+	const k = maxBoundary + 2
+	d.seam = append(append(d.seam[:0], d.tail...), chunk[:min(len(chunk), k)]...)
+	d.later = d.anyBoundary(d.seam, false) || d.anyBoundary(chunk, false)
+	if len(chunk) >= k {
+		d.tail = append(d.tail[:0], chunk[len(chunk)-k:]...)
+	} else {
+		d.tail = append(d.tail[:0], lastBytes(d.seam, k)...)
+	}
+}
+
+func lastBytes(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
+
+// endLine takes one whole line, without its LF; long says only its start
+// is in l, later that a boundary was found in the rest.
+func (d *depthTracker) endLine(l []byte, long, later bool) error {
+	maybe := later || d.anyBoundary(l, !long) || long && d.anyBoundary(d.tail, true)
+	if i, final := d.certainBoundary(l); i >= 0 {
+		if d.header {
+			// The boundary ends the part, and so the header being read.
+			if err := d.endHeader(); err != nil {
+				return err
 			}
-		case len(l) > 13 && strings.EqualFold(string(l[:13]), "content-type:"):
-			d.inCT = true
-			d.ctype = append(d.ctype[:0], l[13:]...)
-		default:
-			d.inCT = false
+		}
+		if final {
+			d.stack = d.stack[:i]
+		} else {
+			d.stack = d.stack[:i+1]
+		}
+		if !final || maybe {
+			return d.startPart()
 		}
 		return nil
 	}
-	if !bytes.HasPrefix(l, []byte("--")) || len(d.stack) == 0 {
+	if !d.header {
+		if maybe {
+			return d.startPart()
+		}
 		return nil
 	}
-	l = bytes.TrimRight(l, " \t")
+	if maybe {
+		// enmime may start a part here, or read on in this header:
+		// count the part and read on, so that a Content-Type is seen
+		// either way.
+		if d.parts++; d.parts > d.maxPts {
+			return errTooMany
+		}
+	}
+	return d.headerLine(l, long)
+}
+
+// certainBoundary finds the innermost level of which l is certainly a
+// boundary to enmime: it starts with "--" and the boundary, then white
+// space or the end of the line (a delimiter), or "--" (the close
+// delimiter, final). enmime checks the start of every line against every
+// open level, so such a line ends every level inside that one, and the
+// close delimiter ends the level itself.
+func (d *depthTracker) certainBoundary(l []byte) (level int, final bool) {
 	for i := len(d.stack) - 1; i >= 0; i-- {
 		b := d.stack[i]
-		switch string(l) {
-		case "--" + b:
-			// A new part of this multipart: its header follows.
-			d.stack = d.stack[:i+1]
-			d.header, d.inCT, d.ctype = true, false, d.ctype[:0]
-			if d.parts++; d.parts > d.maxPts {
-				return errTooMany
-			}
-			return nil
-		case "--" + b + "--":
-			d.stack = d.stack[:i]
-			return nil
+		if len(l) < len(b)+2 || l[0] != '-' || l[1] != '-' || !bytes.HasPrefix(l[2:], []byte(b)) {
+			continue
 		}
+		rest := l[2+len(b):]
+		switch {
+		case bytes.HasPrefix(rest, []byte("--")):
+			return i, true
+		case len(rest) == 0 || isSpace(rest[0]):
+			return i, false
+		}
+	}
+	return -1, false
+}
+
+// anyBoundary reports whether "--" and an open level's boundary appear
+// anywhere in l followed by white space (or, when l ends the line, by its
+// end): enmime takes such a line as the start of a part in some states
+// (a preamble, the line after a boundary), so the tracker always does.
+func (d *depthTracker) anyBoundary(l []byte, lineEnd bool) bool {
+	for _, b := range d.stack {
+		delim := "--" + b
+		for s := l; ; {
+			i := bytes.Index(s, []byte(delim))
+			if i < 0 {
+				break
+			}
+			s = s[i+len(delim):]
+			if len(s) == 0 && lineEnd || len(s) > 0 && isSpace(s[0]) {
+				return true
+			}
+			if len(s) == 0 {
+				break
+			}
+		}
+	}
+	return false
+}
+
+// isSpace is unicode.IsSpace on one byte, as enmime's boundary reader
+// applies it.
+func isSpace(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\v', '\f', '\r', 0x85, 0xa0:
+		return true
+	}
+	return false
+}
+
+func (d *depthTracker) startPart() error {
+	if d.parts++; d.parts > d.maxPts {
+		return errTooMany
+	}
+	d.header, d.lines, d.inType, d.pending = true, 0, false, d.pending[:0]
+	return nil
+}
+
+// headerLine reads one header line as enmime's header reader does: lines
+// starting with white space, and lines without a colon, continue the
+// field before; lines starting with a colon, or whose name has a byte
+// not allowed in one, are dropped; a field named with a space before its
+// colon is repaired.
+func (d *depthTracker) headerLine(l []byte, long bool) error {
+	if d.lines++; d.lines > maxHeaderLines {
+		return errHeader
+	}
+	s := l
+	if !long {
+		s = bytes.TrimSuffix(s, []byte("\r"))
+	}
+	if len(s) == 0 {
+		return d.endHeader()
+	}
+	colon := bytes.IndexByte(s, ':')
+	switch {
+	case s[0] == ' ' || s[0] == '\t' || s[0] == '\r':
+		d.more(' ', trimSpace(s))
+	case colon == 0:
+	case colon > 0:
+		if bytes.Contains(s[:colon+1], []byte(" :")) {
+			s = bytes.Replace(s, []byte(" :"), []byte(":"), 1)
+			colon = bytes.IndexByte(s, ':')
+		}
+		name := s[:colon]
+		for _, c := range name {
+			if c != ' ' && !headerNameByte(c) {
+				return nil
+			}
+		}
+		if err := d.endField(); err != nil {
+			return err
+		}
+		if strings.EqualFold(strings.TrimSpace(string(name)), "content-type") {
+			d.inType = true
+			d.ctype = append(d.ctype[:0], trimSpace(s)[colon+1:]...)
+		}
+	default:
+		d.more(' ', s)
+	}
+	if d.inType && (long || len(d.ctype) > maxLine) {
+		return errHeader
+	}
+	return nil
+}
+
+// more continues the current field.
+func (d *depthTracker) more(sep byte, s []byte) {
+	if d.inType && len(d.ctype) <= maxLine {
+		d.ctype = append(append(d.ctype, sep), s...)
+	}
+}
+
+// endField ends the current field: a Content-Type with a boundary opens
+// a level when the header ends.
+func (d *depthTracker) endField() error {
+	if !d.inType {
+		return nil
+	}
+	d.inType = false
+	v := bytes.TrimLeft(bytes.TrimRight(d.ctype, " \t\r\n"), " \t")
+	_, params, _, err := mediatype.Parse(string(v))
+	if err != nil || params["boundary"] == "" {
+		return nil
+	}
+	if len(params["boundary"]) > maxBoundary {
+		return errBoundary
+	}
+	d.pending = append(d.pending, params["boundary"])
+	if len(d.stack)+len(d.pending) > d.max {
+		return errTooDeep
 	}
 	return nil
 }
 
 func (d *depthTracker) endHeader() error {
-	if !d.inCT && len(d.ctype) == 0 {
-		return nil
-	}
-	mt, params, err := mime.ParseMediaType(strings.TrimSpace(string(d.ctype)))
-	d.inCT, d.ctype = false, d.ctype[:0]
-	if err != nil || !strings.HasPrefix(mt, "multipart/") || params["boundary"] == "" {
-		return nil
-	}
-	d.stack = append(d.stack, params["boundary"])
-	if len(d.stack) > d.max {
-		return errTooDeep
-	}
-	return nil
+	err := d.endField()
+	d.stack = append(d.stack, d.pending...)
+	d.header, d.lines, d.pending = false, 0, d.pending[:0]
+	return err
+}
+
+// trimSpace trims ASCII white space as enmime's header reader does.
+func trimSpace(b []byte) []byte {
+	return bytes.Trim(b, " \t\r\n")
+}
+
+// headerNameByte reports whether c may appear in a header field name to
+// enmime: printable ASCII but the colon.
+func headerNameByte(c byte) bool {
+	return c > ' ' && c < 0x7f && c != ':'
 }

@@ -13,12 +13,7 @@ import (
 // panic, must return either a mail or an error, and what it returns must
 // be valid UTF-8 within the limits.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "mail", "*.eml"))
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range allFixtures(f) {
 		f.Add(b)
 	}
 	lim := Limits{MaxMessage: 1 << 20, MaxAttachment: 64 << 10, MaxAttachments: 8, MaxText: 64 << 10}
@@ -50,6 +45,18 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// allFixtures returns every mail in testdata/mail, the seeds of the fuzz
+// targets that read raw mail.
+func allFixtures(tb testing.TB) [][]byte {
+	tb.Helper()
+	files, _ := filepath.Glob(filepath.Join("testdata", "mail", "*.eml"))
+	var out [][]byte
+	for _, name := range files {
+		out = append(out, readFixture(tb, filepath.Base(name)))
+	}
+	return out
 }
 
 // FuzzDecodeNotification: the SQS body is outside input too.
