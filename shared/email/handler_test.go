@@ -660,3 +660,73 @@ func TestAcknowledgementAfterCrash(t *testing.T) {
 		t.Errorf("acknowledgements after two redeliveries = %d, want 1", n)
 	}
 }
+
+// report is a delivery report from a mail system about the mail with
+// Message-ID original, one recipient block per "address action status".
+func report(original string, recipients ...string) []byte {
+	var b strings.Builder
+	b.WriteString("Return-Path: <>\r\nFrom: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\r\nTo: support@example.com\r\n" +
+		"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <" + strings.ToLower(string(ticket.NewID(time.Now()))) + "@mx.example.net>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n" +
+		"--r\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n" +
+		"--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n")
+	for _, r := range recipients {
+		f := strings.Fields(r)
+		fmt.Fprintf(&b, "\r\nFinal-Recipient: rfc822; %s\r\nAction: %s\r\nStatus: %s\r\nDiagnostic-Code: smtp; 550 no such user\r\n", f[0], f[1], f[2])
+	}
+	b.WriteString("\r\n--r\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: support@example.com\r\nMessage-ID: <" + original + ">\r\n\r\n--r--\r\n")
+	return []byte(b.String())
+}
+
+// TestForgedBounces: mail that only looks like a delivery report, or a
+// report that is not about mail Frontdesk sent to that address, marks no
+// address undeliverable; a real report about our mail does.
+func TestForgedBounces(t *testing.T) {
+	e := newEnv(t)
+	addr, victim := unique(t, "customer"), unique(t, "victim")
+	first := sesID(t)
+	e.ok(e.deliver(e.h, mailFrom(addr, "报修", "路灯坏了"), first))
+	ack := outbound(t, e.view(first)).SourceID
+
+	fields := "Final-Recipient: rfc822; " + addr + "\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+	daemon := "Return-Path: <>\r\nFrom: MAILER-DAEMON@mx.example.net\r\nTo: support@example.com\r\nSubject: Delivery failure\r\nIn-Reply-To: <" + ack + ">\r\nMIME-Version: 1.0\r\n"
+	others := make([]string, 10)
+	for i := range others {
+		others[i] = fmt.Sprintf("other%d@example.org failed 5.1.1", i)
+	}
+	tests := []struct {
+		name string
+		raw  []byte
+		addr string
+	}{
+		{"plain-text bounce", []byte(daemon + "Content-Type: text/plain\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n" + fields), addr},
+		{"delivery status as the whole message", []byte(daemon + "Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n" + fields), addr},
+		{"delivery status outside a report", []byte(daemon + "Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nfailed\r\n" +
+			"--m\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n" + fields + "\r\n--m--\r\n"), addr},
+		{"report of another kind", bytes.Replace(report(ack, addr+" failed 5.1.1"), []byte("report-type=delivery-status"), []byte("report-type=disposition-notification"), 1), addr},
+		{"report naming another address", report(ack, victim+" failed 5.1.1"), victim},
+		{"report about mail Frontdesk did not send", report("someone-else@example.org", addr+" failed 5.1.1"), addr},
+		{"too many recipients", report(ack, append(others, addr+" failed 5.1.1")...), addr},
+		{"transient failure", report(ack, addr+" delayed 4.4.1", addr+" failed 4.4.7"), addr},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.ok(e.deliver(e.h, tt.raw, sesID(t)))
+			if bad, err := e.store.Undeliverable(context.Background(), tt.addr); bad || err != nil {
+				t.Errorf("Undeliverable(%s) = %v, %v; want false", tt.addr, bad, err)
+			}
+		})
+	}
+
+	// A real report about the acknowledgement still marks the address.
+	id := sesID(t)
+	e.ok(e.deliver(e.h, report(ack, addr+" failed 5.1.1"), id))
+	if bad, err := e.store.Undeliverable(context.Background(), addr); !bad || err != nil {
+		t.Fatalf("Undeliverable(%s) after a real report = %v, %v; want true", addr, bad, err)
+	}
+	for _, m := range e.view(id).Messages {
+		if m.SourceID == id && (m.Meta["bounce"] != "failed 5.1.1" || m.Meta["bounceDiagnostic"] != "smtp; 550 no such user") {
+			t.Errorf("bounce meta = %v, want the status and the diagnostic", m.Meta)
+		}
+	}
+}

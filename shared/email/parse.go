@@ -18,11 +18,14 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
+	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/inbucket/html2text"
 	"github.com/jhillyerd/enmime/v2"
+	"github.com/jhillyerd/enmime/v2/mediatype"
 )
 
 // Limits bound what parsing keeps. Zero fields take the defaults.
@@ -107,15 +110,32 @@ type Recipient struct {
 	Address string `json:"address"`
 	Action  string `json:"action"`
 	Status  string `json:"status"`
+	// Diagnostic is the remote server's reply (Diagnostic-Code), cut to
+	// maxDiagnostic characters.
+	Diagnostic string `json:"diagnostic,omitempty"`
 }
+
+// Bounds on what is taken from one delivery report: the recipients it
+// lists, and the length of each field of one.
+const (
+	maxBounceRecipients = 10
+	maxAddress          = 254
+	maxAction           = 20
+	maxDiagnostic       = 300
+)
+
+// statusCode is an RFC 3463 status code: class, subject, detail.
+var statusCode = regexp.MustCompile(`^[245]\.[0-9]{1,3}\.[0-9]{1,3}$`)
 
 // Permanent reports a permanent failure: action failed with a 5.x.x
 // status.
 func (r Recipient) Permanent() bool {
-	return strings.EqualFold(r.Action, "failed") && strings.HasPrefix(r.Status, "5.")
+	return strings.EqualFold(r.Action, "failed") && strings.HasPrefix(r.Status, "5.") && statusCode.MatchString(r.Status)
 }
 
-// Bounce is what a delivery report (RFC 3464) says.
+// Bounce is what a delivery report (RFC 3464) says: a message that is
+// multipart/report with report-type delivery-status, whose own parts
+// carry the per-recipient status and the returned headers.
 type Bounce struct {
 	// OriginalMessageID is the Message-ID of the mail that bounced, from
 	// the returned headers (or the report's In-Reply-To).
@@ -224,7 +244,10 @@ func Parse(r io.Reader, lim Limits) (*Mail, error) {
 	}
 	m.readHeader(h)
 	w := walker{m: m, lim: lim}
-	w.walk(root, false)
+	if isDeliveryReport(root) {
+		w.dsn = root
+	}
+	w.walk(root)
 	// Some clients send an empty text part beside the real HTML one.
 	if strings.TrimSpace(w.text) == "" && w.html != "" {
 		w.text = htmlText(w.html)
@@ -327,24 +350,48 @@ func firstID(v string) string {
 }
 
 type walker struct {
-	m      *Mail
-	lim    Limits
-	text   string
-	html   string
+	m    *Mail
+	lim  Limits
+	text string
+	html string
+	// report is set when any part is a multipart/report; dsn is the
+	// message itself when it is a delivery report, whose own parts
+	// alone are read as one.
 	report bool
+	dsn    *enmime.Part
 }
 
-func (w *walker) walk(p *enmime.Part, inReport bool) {
+// isDeliveryReport reports whether the message is a delivery status
+// notification (RFC 3464): multipart/report with report-type
+// delivery-status (or global-delivery-status, RFC 6533).
+func isDeliveryReport(root *enmime.Part) bool {
+	if !strings.EqualFold(root.ContentType, "multipart/report") {
+		return false
+	}
+	_, params, _, err := mediatype.Parse(root.Header.Get("Content-Type"))
+	if err != nil {
+		return false
+	}
+	switch strings.ToLower(strings.TrimSpace(params["report-type"])) {
+	case "delivery-status", "global-delivery-status":
+		return true
+	}
+	return false
+}
+
+func (w *walker) walk(p *enmime.Part) {
 	for ; p != nil; p = p.NextSibling {
 		ct := strings.ToLower(p.ContentType)
+		// Only the report's own parts are its status and returned
+		// headers: the same types anywhere else are attachments.
+		inReport := w.dsn != nil && p.Parent == w.dsn
 		switch {
 		case strings.HasPrefix(ct, "multipart/"):
-			rep := ct == "multipart/report"
-			if rep {
+			if ct == "multipart/report" {
 				w.report = true
 			}
-			w.walk(p.FirstChild, inReport || rep)
-		case ct == "message/delivery-status" || ct == "message/global-delivery-status":
+			w.walk(p.FirstChild)
+		case inReport && (ct == "message/delivery-status" || ct == "message/global-delivery-status"):
 			w.deliveryStatus(p)
 		case inReport && (ct == "text/rfc822-headers" || ct == "message/rfc822" || ct == "message/global-headers"):
 			w.returnedHeaders(p)
@@ -531,6 +578,11 @@ func (w *walker) deliveryStatus(p *enmime.Part) {
 	// is per message, the rest per recipient.
 	blocks := strings.Split(normalizeNewlines(string(raw)), "\n\n")
 	for _, b := range blocks {
+		if len(w.m.Bounce.Recipients) == maxBounceRecipients {
+			// A report about a message Frontdesk sent names its one
+			// recipient; a long list is no report about its mail.
+			break
+		}
 		tr := textproto.NewReader(bufio.NewReader(strings.NewReader(strings.TrimSpace(b) + "\n\n")))
 		h, err := tr.ReadMIMEHeader()
 		if err != nil && len(h) == 0 {
@@ -546,16 +598,30 @@ func (w *walker) deliveryStatus(p *enmime.Part) {
 		if i := strings.IndexByte(rcpt, ';'); i >= 0 {
 			rcpt = rcpt[i+1:]
 		}
+		addr := strings.Trim(strings.TrimSpace(rcpt), "<>")
+		if len(addr) > maxAddress || !utf8.ValidString(addr) {
+			continue
+		}
 		status := strings.TrimSpace(h.Get("Status"))
 		if i := strings.IndexAny(status, " \t("); i >= 0 {
 			status = status[:i]
 		}
+		if !statusCode.MatchString(status) {
+			status = ""
+		}
 		w.m.Bounce.Recipients = append(w.m.Bounce.Recipients, Recipient{
-			Address: strings.Trim(strings.TrimSpace(rcpt), "<>"),
-			Action:  strings.ToLower(strings.TrimSpace(h.Get("Action"))),
-			Status:  status,
+			Address:    addr,
+			Action:     reportField(strings.ToLower(h.Get("Action")), maxAction),
+			Status:     status,
+			Diagnostic: reportField(h.Get("Diagnostic-Code"), maxDiagnostic),
 		})
 	}
+}
+
+// reportField makes a field of a delivery report fit to keep: valid
+// UTF-8, at most n characters.
+func reportField(s string, n int) string {
+	return truncateRunes(strings.ToValidUTF8(strings.TrimSpace(s), "\uFFFD"), n)
 }
 
 // returnedHeaders finds the Message-ID of the bounced mail in the

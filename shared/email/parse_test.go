@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -183,6 +184,34 @@ func TestParseBounce(t *testing.T) {
 	r := m.Bounce.Recipients[0]
 	if r.Address != "nobody@example.net" || r.Status != "5.1.1" || !r.Permanent() {
 		t.Errorf("recipient = %+v, want nobody@example.net failed 5.1.1 permanent", r)
+	}
+}
+
+// TestParseBounceBounds: one report yields at most ten recipients, each
+// with bounded fields, and a status that is not a status code is none.
+func TestParseBounceBounds(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: MAILER-DAEMON@mx.example.net\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n" +
+		"--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n")
+	for i := 0; i < 15; i++ {
+		fmt.Fprintf(&b, "\r\nFinal-Recipient: rfc822; r%d@example.org\r\nAction: failed\r\nStatus: 5.1.%d\r\nDiagnostic-Code: smtp; %s\r\n", i, i, strings.Repeat("很长", 500))
+	}
+	b.WriteString("\r\n--r--\r\n")
+	m, err := Parse(strings.NewReader(b.String()), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Bounce == nil || len(m.Bounce.Recipients) != maxBounceRecipients {
+		t.Fatalf("Parse(report of 15) = %+v, want %d recipients", m.Bounce, maxBounceRecipients)
+	}
+	for _, r := range m.Bounce.Recipients {
+		if n := utf8.RuneCountInString(r.Diagnostic); n > maxDiagnostic || !r.Permanent() {
+			t.Errorf("recipient %s: %d characters of diagnostic, permanent %v; want at most %d, permanent", r.Address, n, r.Permanent(), maxDiagnostic)
+		}
+	}
+	bad := strings.Replace(b.String(), "Status: 5.1.0", "Status: 5.1.0.1.2", 1)
+	if m, err := Parse(strings.NewReader(bad), Limits{}); err != nil || m.Bounce.Recipients[0].Status != "" || m.Bounce.Recipients[0].Permanent() {
+		t.Errorf("Parse(status 5.1.0.1.2) = %+v, %v; want no status, not permanent", m.Bounce.Recipients[0], err)
 	}
 }
 
