@@ -20,6 +20,9 @@ const (
 	pAck           = "ACK#"
 	skUndeliver    = "UNDELIVERABLE"
 	ackRateKeyKind = "ack"
+	// attrRate names, on an acknowledgement claim, the hourly counter
+	// the claim counted on.
+	attrRate = "rateKey"
 )
 
 // ClaimAlias makes sourceID the canonical source for key (a sender and
@@ -93,17 +96,19 @@ func (st *Store) Undeliverable(ctx context.Context, addr string) (bool, error) {
 func (st *Store) ClaimMailAck(ctx context.Context, id ticket.ID, sender string, max int, window time.Duration) (bool, error) {
 	now := st.now()
 	start := now.Truncate(window)
-	rateKey := ContactKey(ackRateKeyKind, sender)
+	rate := pRate + ContactKey(ackRateKeyKind, sender) + "#" + strconv.FormatInt(start.Unix(), 10)
 	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{
 			{Put: &types.Put{
-				TableName:           &st.table,
-				Item:                merge(keyOf(pAck+string(id), skClaim), item{"at": s(stamp(now))}),
+				TableName: &st.table,
+				// The claim names the hourly counter it counted on, so
+				// that a release gives the hit back to that very hour.
+				Item:                merge(keyOf(pAck+string(id), skClaim), item{"at": s(stamp(now)), attrRate: s(rate)}),
 				ConditionExpression: aws.String("attribute_not_exists(PK)"),
 			}},
 			{Update: &types.Update{
 				TableName:                &st.table,
-				Key:                      keyOf(pRate+rateKey+"#"+strconv.FormatInt(start.Unix(), 10), skClaim),
+				Key:                      keyOf(rate, skClaim),
 				UpdateExpression:         aws.String("ADD hits :one SET #ttl = :ttl"),
 				ConditionExpression:      aws.String("attribute_not_exists(hits) OR hits < :max"),
 				ExpressionAttributeNames: map[string]string{"#ttl": attrTTL},
@@ -132,14 +137,57 @@ func (st *Store) ClaimMailAck(ctx context.Context, id ticket.ID, sender string, 
 }
 
 // ReleaseMailAck gives back a ticket's acknowledgement claim when sending it
-// failed, so a retry can send it. It runs even when ctx is cancelled.
+// failed, so a retry can send it, and the hit it counted on the sender's
+// hourly allowance, so a failed send does not use the allowance up.
+// Releasing a claim that is gone already does nothing. It runs even when
+// ctx is cancelled.
 func (st *Store) ReleaseMailAck(ctx context.Context, id ticket.ID) error {
 	ctx, cancel := releaseContext(ctx)
 	defer cancel()
-	// API has no DeleteItem; a one-item transaction deletes just as well.
-	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Delete: &types.Delete{TableName: &st.table, Key: keyOf(pAck+string(id), skClaim)}},
-	}})
+	key := keyOf(pAck+string(id), skClaim)
+	got, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return fmt.Errorf("release acknowledgement of %s: %w", id, err)
+	}
+	at, ok := got.Item["at"].(*types.AttributeValueMemberS)
+	if !ok {
+		return nil
+	}
+	// API has no DeleteItem; a transaction deletes just as well, and the
+	// claim as read is deleted only once: a second release finds it gone.
+	release := types.TransactWriteItem{Delete: &types.Delete{
+		TableName: &st.table, Key: key,
+		ConditionExpression:       aws.String("#at = :at"),
+		ExpressionAttributeNames:  map[string]string{"#at": "at"},
+		ExpressionAttributeValues: item{":at": at},
+	}}
+	items := []types.TransactWriteItem{release}
+	if rate, ok := got.Item[attrRate].(*types.AttributeValueMemberS); ok {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName:                 &st.table,
+			Key:                       keyOf(rate.Value, skClaim),
+			UpdateExpression:          aws.String("ADD hits :minus"),
+			ConditionExpression:       aws.String("hits > :zero"),
+			ExpressionAttributeValues: item{":minus": n(-1), ":zero": n(0)},
+		}})
+	}
+	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) {
+		reasons := canceled.CancellationReasons
+		switch {
+		case len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed":
+			// Released (or claimed anew) since it was read.
+			return nil
+		case len(reasons) > 1 && aws.ToString(reasons[1].Code) == "ConditionalCheckFailed":
+			// The hour's counter is gone (its TTL) or at zero: there is
+			// no hit to give back, only the claim.
+			_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{release}})
+			if errors.As(err, &canceled) {
+				return nil
+			}
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("release acknowledgement of %s: %w", id, err)
 	}

@@ -76,6 +76,55 @@ func TestClaimAck(t *testing.T) {
 	}
 }
 
+// TestReleaseMailAckGivesBackTheHit: a released claim gives its hit back
+// to the hour it was counted in, once.
+func TestReleaseMailAckGivesBackTheHit(t *testing.T) {
+	st, _ := testenv.Table(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 10, 59, 58, 0, time.UTC)
+	st.Now = func() time.Time { return now }
+	claim := func(id ticket.ID, sender string) bool {
+		t.Helper()
+		ok, err := st.ClaimMailAck(ctx, id, sender, 2, time.Hour)
+		var lim *ticket.LimitError
+		if err != nil && !errors.As(err, &lim) {
+			t.Fatalf("ClaimMailAck(%s): %v", id, err)
+		}
+		return ok
+	}
+	release := func(id ticket.ID) {
+		t.Helper()
+		if err := st.ReleaseMailAck(ctx, id); err != nil {
+			t.Fatalf("ReleaseMailAck(%s): %v", id, err)
+		}
+	}
+	if !claim("T1", "a@example.com") || !claim("T2", "a@example.com") || claim("T3", "a@example.com") {
+		t.Fatal("two claims an hour, then a limit: not so before any release")
+	}
+	// Sending T2's acknowledgement failed: its hit comes back.
+	release("T2")
+	if !claim("T3", "a@example.com") {
+		t.Errorf("ClaimMailAck(T3) after a release = false, want the hit given back")
+	}
+	// Releasing twice gives back one hit.
+	release("T2")
+	if claim("T4", "a@example.com") {
+		t.Errorf("ClaimMailAck(T4) after a second release of T2 = true, want the limit")
+	}
+	// A claim released in the next hour gives its hit back to its own hour.
+	if !claim("T5", "b@example.com") {
+		t.Fatal("ClaimMailAck(T5) = false")
+	}
+	now = now.Add(3 * time.Second)
+	if !claim("T6", "b@example.com") {
+		t.Fatal("ClaimMailAck(T6) = false")
+	}
+	release("T5")
+	if !claim("T7", "b@example.com") || claim("T8", "b@example.com") {
+		t.Errorf("after releasing last hour's claim: two more claims this hour, or none; want one")
+	}
+}
+
 func TestUndeliverable(t *testing.T) {
 	st, _ := testenv.Table(t)
 	ctx := context.Background()
