@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -42,9 +45,14 @@ func TestReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The function's own rules file: water cuts go to a desk of its own.
+	rules := filepath.Join(t.TempDir(), "rules.json")
+	if err := os.WriteFile(rules, bytes.ReplaceAll(ticket.DefaultRules(), []byte(`"emergency-desk"`), []byte(`"water-desk"`)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for k, v := range map[string]string{
 		"TABLE_NAME": store.Table(), "DEFAULT_PHONE_REGION": "CN", "MAIL_FROM": "Frontdesk <support@example.com>",
-		"BUSINESS_TIME_ZONE": "Asia/Shanghai", "REPLY_TOKEN_KEYS": "a test key of some length",
+		"BUSINESS_TIME_ZONE": "Asia/Shanghai", "REPLY_TOKEN_KEYS": "a test key of some length", "RULES_FILE": rules,
 		"AWS_ENDPOINT_URL_DYNAMODB": testenv.Endpoint(t, testenv.EnvDynamoDB), "AWS_ENDPOINT_URL_S3": fx,
 		"AWS_ENDPOINT_URL_SESV2": ses, "AWS_REGION": awslocal.Region,
 		"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_PROFILE": "", "AWS_CONFIG_FILE": "/dev/null",
@@ -52,7 +60,7 @@ func TestReplay(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	for i := 0; i < 2; i++ {
-		if err := run(ctx, "email"); err != nil {
+		if err := run(ctx, "email", os.Getenv); err != nil {
 			t.Fatalf("run %d: %v", i+1, err)
 		}
 	}
@@ -67,10 +75,55 @@ func TestReplay(t *testing.T) {
 	if tk.Messages[0].Body != "家里停水了" || len(tk.Messages) != 2 {
 		t.Errorf("ticket messages = %+v, want the mail and its acknowledgement", tk.Messages)
 	}
+	if tk.Owner != "water-desk" {
+		t.Errorf("ticket owner = %q, want water-desk from RULES_FILE", tk.Owner)
+	}
 	if left, _ := store.Quarantined(ctx, ticket.Email, false); len(left) != 0 {
 		t.Errorf("quarantine still lists %d items", len(left))
 	}
-	if err := run(ctx, "sms"); err == nil {
+	if err := run(ctx, "sms", os.Getenv); err == nil {
 		t.Errorf("run(sms) = nil, want an error: only email replays here")
+	}
+}
+
+// TestReplayConfiguration: the command reads what the email function
+// reads, and refuses to run without it.
+func TestReplayConfiguration(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"nothing set", nil, []string{"TABLE_NAME", "MAIL_FROM", "REPLY_TOKEN_KEYS", "BUSINESS_TIME_ZONE", "DEFAULT_PHONE_REGION"}},
+		{"empty values", map[string]string{"TABLE_NAME": " ", "MAIL_FROM": "", "REPLY_TOKEN_KEYS": "", "BUSINESS_TIME_ZONE": "", "DEFAULT_PHONE_REGION": ""},
+			[]string{"TABLE_NAME: is not set", "MAIL_FROM: is not set", "REPLY_TOKEN_KEYS: is not set"}},
+		{"malformed values", map[string]string{
+			"TABLE_NAME": "t", "MAIL_FROM": "not a mailbox", "REPLY_TOKEN_KEYS": "short", "BUSINESS_TIME_ZONE": "Asia/Shanghai",
+			"DEFAULT_PHONE_REGION": "CN", "ACK_MAX_PER_HOUR": "lots", "CUSTOMER_DIRECTORY": "maybe", "RULES_FILE": "/nonexistent/rules.json",
+		}, []string{"MAIL_FROM", "REPLY_TOKEN_KEYS", "ACK_MAX_PER_HOUR", "CUSTOMER_DIRECTORY", "RULES_FILE"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), "email", func(k string) string { return tt.env[k] })
+			if err == nil {
+				t.Fatal("run() = nil, want a configuration error")
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("run() error = %q, want it to name %s", err, want)
+				}
+			}
+		})
+	}
+	c, err := loadConfig(func(k string) string {
+		return map[string]string{
+			"TABLE_NAME": "t", "MAIL_FROM": "Frontdesk <support@example.com>", "REPLY_TOKEN_KEYS": "0123456789abcdef",
+			"BUSINESS_TIME_ZONE": "Asia/Shanghai", "DEFAULT_PHONE_REGION": "CN", "ACK_MAX_PER_HOUR": "2",
+			"CUSTOMER_DIRECTORY": "off", "SES_CONFIGURATION_SET": "frontdesk", "ATTACHMENT_PREFIX": "att/",
+			"MAIL_MAX_ATTACHMENT_BYTES": "1000",
+		}[k]
+	})
+	if err != nil || c.AckMaxPerHour != 2 || c.Directory || c.ConfigurationSet != "frontdesk" || c.AttachmentPrefix != "att/" || c.Limits.MaxAttachment != 1000 {
+		t.Errorf("loadConfig() = %+v, %v; want the function's settings as given", c, err)
 	}
 }

@@ -8,7 +8,8 @@ import (
 )
 
 var vars = []string{"TABLE_NAME", "DEFAULT_PHONE_REGION", "MAIL_FROM", "BUSINESS_TIME_ZONE", "REPLY_TOKEN_KEYS",
-	"MAIL_MAX_MESSAGE_BYTES", "MAIL_MAX_ATTACHMENT_BYTES", "ACK_MAX_PER_HOUR", "ATTACHMENT_PREFIX"}
+	"MAIL_MAX_MESSAGE_BYTES", "MAIL_MAX_ATTACHMENT_BYTES", "ACK_MAX_PER_HOUR", "ATTACHMENT_PREFIX",
+	"RULES_FILE", "CUSTOMER_DIRECTORY", "SES_CONFIGURATION_SET"}
 
 func TestLoadConfigReportsEverything(t *testing.T) {
 	_, err := loadConfig(func(k string) string { return map[string]string{"MAIL_MAX_ATTACHMENT_BYTES": "lots"}[k] })
@@ -33,8 +34,8 @@ func TestLoadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatalf("loadConfig() = %v", err)
 	}
-	if len(c.keys) != 2 || c.lim.MaxAttachment != 1000 || c.ackMax != 3 || c.svc.Rules.Calendar.Zone.String() != "Asia/Shanghai" {
-		t.Errorf("loadConfig() = %+v", c)
+	if m := c.email; len(m.Keys) != 2 || m.Limits.MaxAttachment != 1000 || m.AckMaxPerHour != 3 || m.Rules.Calendar.Zone.String() != "Asia/Shanghai" || !m.Directory {
+		t.Errorf("loadConfig() = %+v", c.email)
 	}
 }
 

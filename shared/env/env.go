@@ -7,6 +7,7 @@ package env
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"os"
 	"strconv"
 	"strings"
@@ -82,6 +83,33 @@ func (r *Reader) List(name string) []string {
 		}
 	}
 	return out
+}
+
+// Mailbox returns a required mailbox such as "Frontdesk <support@example.com>".
+func (r *Reader) Mailbox(name string) string {
+	v := r.String(name)
+	if _, err := mail.ParseAddress(v); v != "" && err != nil {
+		r.fail(name, "%q is not a mailbox such as Frontdesk <support@example.com>: %v", v, err)
+	}
+	return v
+}
+
+// Keys returns a required comma-separated list of secret keys, each at
+// least min characters long. The values never appear in an error.
+func (r *Reader) Keys(name string, min int) [][]byte {
+	v := r.String(name)
+	if v == "" {
+		return nil
+	}
+	var keys [][]byte
+	for _, k := range strings.Split(v, ",") {
+		if k = strings.TrimSpace(k); len(k) < min {
+			r.fail(name, "every key needs at least %d characters", min)
+			return nil
+		}
+		keys = append(keys, []byte(k))
+	}
+	return keys
 }
 
 // Zone returns an IANA time zone.

@@ -9,7 +9,7 @@ import (
 func TestReaderReportsEverythingAtOnce(t *testing.T) {
 	vars := map[string]string{
 		"RATE": "many", "WINDOW": "-3m", "ZONE": "Mars/Base", "REGION": "China", "RULES": "/nonexistent/rules.json",
-		"ORIGINS": " https://a.example , ,https://b.example",
+		"ORIGINS": " https://a.example , ,https://b.example", "FROM": "support at example", "KEYS": "0123456789abcdef, short",
 	}
 	r := New(func(k string) string { return vars[k] })
 	r.String("TABLE_NAME")
@@ -18,6 +18,10 @@ func TestReaderReportsEverythingAtOnce(t *testing.T) {
 	zone := r.Zone("ZONE")
 	r.Region("REGION")
 	r.Rules("RULES", zone)
+	r.Mailbox("FROM")
+	if keys := r.Keys("KEYS", 16); keys != nil {
+		t.Errorf("Keys(one too short) = %q, want none", keys)
+	}
 	if got := r.List("ORIGINS"); len(got) != 2 || got[1] != "https://b.example" {
 		t.Errorf("List = %q, want the two origins", got)
 	}
@@ -25,7 +29,10 @@ func TestReaderReportsEverythingAtOnce(t *testing.T) {
 	if err == nil {
 		t.Fatal("Err() = nil, want every problem")
 	}
-	for _, want := range []string{"TABLE_NAME: is not set", `RATE: "many"`, `WINDOW: "-3m"`, `ZONE: "Mars/Base"`, `REGION: "CHINA"`, "RULES: read rules file"} {
+	if strings.Contains(err.Error(), "0123456789abcdef") {
+		t.Errorf("Err() shows a secret key:\n%v", err)
+	}
+	for _, want := range []string{"TABLE_NAME: is not set", `RATE: "many"`, `WINDOW: "-3m"`, `ZONE: "Mars/Base"`, `REGION: "CHINA"`, "RULES: read rules file", `FROM: "support at example" is not a mailbox`, "KEYS: every key needs at least 16 characters"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Err() does not report %q:\n%v", want, err)
 		}

@@ -1,0 +1,23 @@
+package email
+
+import (
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/frontdesk/frontdesk/shared/bucket"
+	"github.com/frontdesk/frontdesk/shared/dynamo"
+	"github.com/frontdesk/frontdesk/shared/ses"
+)
+
+// OnAWS returns the handler c describes over DynamoDB, S3 and SES v2
+// clients made from a, with c's endpoint overrides: the email function
+// and the replay command both run this one.
+func (c Config) OnAWS(a aws.Config) *Handler {
+	mailer := ses.New(sesv2.NewFromConfig(a, func(o *sesv2.Options) { o.BaseEndpoint = c.SES }))
+	mailer.ConfigurationSet = c.ConfigurationSet
+	db := dynamodb.NewFromConfig(a, func(o *dynamodb.Options) { o.BaseEndpoint = c.DynamoDB })
+	objects := s3.NewFromConfig(a, func(o *s3.Options) { o.BaseEndpoint = c.S3; o.UsePathStyle = c.S3 != nil })
+	return c.Handler(dynamo.New(db, c.Table), dynamo.NewDirectory(db, c.Table), bucket.New(objects), mailer)
+}

@@ -1,0 +1,88 @@
+package email
+
+import (
+	"github.com/frontdesk/frontdesk/shared/env"
+	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+// Config is the email channel's configuration, read from the environment
+// once at start-up. The email function and the replay command read the
+// very same, so that a replay handles mail as the function would.
+type Config struct {
+	Table string
+	// From is the mailbox acknowledgements come from (MAIL_FROM).
+	From string
+	// ConfigurationSet is the SES configuration set mail is sent with,
+	// if any.
+	ConfigurationSet string
+	AttachmentPrefix string
+	// Region reads phone numbers written without a country code.
+	Region string
+	Rules  *ticket.Rules
+	// Directory is set when VIP customers are looked up in the customer
+	// directory (CUSTOMER_DIRECTORY, on by default).
+	Directory bool
+	// Keys sign and check reply tokens, newest first.
+	Keys          [][]byte
+	Limits        Limits
+	AckMaxPerHour int
+	// DynamoDB, S3 and SES override the services' endpoints (local runs).
+	DynamoDB, S3, SES *string
+}
+
+// ReadConfig reads the configuration through e, which collects every
+// missing or malformed variable for e.Err to report at once.
+func ReadConfig(e *env.Reader) Config {
+	zone := e.Zone("BUSINESS_TIME_ZONE")
+	return Config{
+		Table:            e.String("TABLE_NAME"),
+		From:             e.Mailbox("MAIL_FROM"),
+		ConfigurationSet: e.Optional("SES_CONFIGURATION_SET", ""),
+		AttachmentPrefix: e.Optional("ATTACHMENT_PREFIX", ""),
+		Region:           e.Region("DEFAULT_PHONE_REGION"),
+		Rules:            e.Rules("RULES_FILE", zone),
+		Directory:        e.Switch("CUSTOMER_DIRECTORY", true),
+		Keys:             e.Keys("REPLY_TOKEN_KEYS", 16),
+		Limits: Limits{
+			MaxMessage:    int64(e.Int("MAIL_MAX_MESSAGE_BYTES", DefaultMaxMessage)),
+			MaxAttachment: int64(e.Int("MAIL_MAX_ATTACHMENT_BYTES", DefaultMaxAttachment)),
+		},
+		AckMaxPerHour: e.Int("ACK_MAX_PER_HOUR", 5),
+		DynamoDB:      e.Endpoint("DYNAMODB"),
+		S3:            e.Endpoint("S3"),
+		SES:           e.Endpoint("SESV2"),
+	}
+}
+
+// Store is the ticket table as the email channel uses it (dynamo.Store).
+type Store interface {
+	intake.Store
+	Tickets
+	Recorder
+	Bounces
+	AckClaims
+	Aliases
+	Quarantine
+}
+
+// Handler builds the handler this configuration describes over the ticket
+// table, the customer directory (used when Directory is set), the mail
+// bucket and the mail sender: the function and the replay command wire it
+// this way.
+func (c Config) Handler(st Store, dir intake.Directory, objects Objects, mailer Mailer) *Handler {
+	in := &intake.Service{Store: st, Rules: c.Rules, Region: c.Region}
+	if c.Directory {
+		in.Directory = dir
+	}
+	h := &Handler{
+		Objects: objects, Intake: in,
+		Tickets: st, Recorder: st, Bounces: st, AckClaims: st, Aliases: st, Quarantine: st,
+		Signer: Signer{Keys: c.Keys}, Limits: c.Limits, AttachmentPrefix: c.AttachmentPrefix,
+		Ack: &Acknowledger{Mailer: mailer, From: c.From, MaxPerHour: c.AckMaxPerHour},
+	}
+	if c.Rules != nil {
+		h.Ack.Zone = c.Rules.Calendar.Zone
+	}
+	return h
+}
