@@ -63,6 +63,9 @@ func run(ctx context.Context, channel string, get func(string) string) error {
 	if err != nil {
 		return fmt.Errorf("aws configuration: %w", err)
 	}
+	if err := c.FetchKeys(ctx, a); err != nil {
+		return err
+	}
 	store := dynamo.New(dynamodb.NewFromConfig(a, func(o *dynamodb.Options) { o.BaseEndpoint = c.DynamoDB }), c.Table)
 	res, err := c.OnAWS(a).Replay(ctx, store)
 	fmt.Printf("replayed %d, still failing %d\n", res.Replayed, res.Failed)

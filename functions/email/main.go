@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -34,6 +35,10 @@ func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
 	c, err := loadConfig(os.Getenv)
 	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := c.email.FetchKeys(context.Background(), c.aws); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

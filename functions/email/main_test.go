@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-var vars = []string{"TABLE_NAME", "DEFAULT_PHONE_REGION", "MAIL_FROM", "BUSINESS_TIME_ZONE", "REPLY_TOKEN_KEYS",
+var vars = []string{"TABLE_NAME", "DEFAULT_PHONE_REGION", "MAIL_FROM", "BUSINESS_TIME_ZONE", "REPLY_TOKEN_SECRET",
 	"MAIL_MAX_MESSAGE_BYTES", "MAIL_MAX_ATTACHMENT_BYTES", "ACK_MAX_PER_HOUR", "ATTACHMENT_PREFIX",
 	"RULES_FILE", "CUSTOMER_DIRECTORY", "SES_CONFIGURATION_SET"}
 
@@ -59,5 +59,22 @@ func TestTemplateSetsEnvironment(t *testing.T) {
 	}
 	if !strings.Contains(fn, "ReportBatchItemFailures") {
 		t.Errorf("EmailFunction's SQS event does not report batch item failures")
+	}
+}
+
+// TestLoadConfigKeysFromSecret: with REPLY_TOKEN_SECRET (as deployed) the
+// keys are not needed in the environment; they are fetched at cold start.
+func TestLoadConfigKeysFromSecret(t *testing.T) {
+	env := map[string]string{
+		"TABLE_NAME": "t", "DEFAULT_PHONE_REGION": "CN", "MAIL_FROM": "Frontdesk <support@example.com>",
+		"BUSINESS_TIME_ZONE": "Asia/Shanghai", "REPLY_TOKEN_SECRET": "frontdesk/prod/reply-token-keys",
+		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s",
+	}
+	c, err := loadConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("loadConfig() = %v", err)
+	}
+	if c.email.KeysSecret != "frontdesk/prod/reply-token-keys" || c.email.Keys != nil {
+		t.Errorf("keys %v from secret %q, want none yet from frontdesk/prod/reply-token-keys", c.email.Keys, c.email.KeysSecret)
 	}
 }

@@ -23,18 +23,30 @@ type Config struct {
 	// Directory is set when VIP customers are looked up in the customer
 	// directory (CUSTOMER_DIRECTORY, on by default).
 	Directory bool
-	// Keys sign and check reply tokens, newest first.
+	// Keys sign and check reply tokens, newest first: REPLY_TOKEN_KEYS, or
+	// read by FetchKeys from the Secrets Manager secret KeysSecret
+	// (REPLY_TOKEN_SECRET), so the keys never sit in the function's
+	// configuration.
 	Keys          [][]byte
+	KeysSecret    string
 	Limits        Limits
 	AckMaxPerHour int
 	// DynamoDB, S3 and SES override the services' endpoints (local runs).
 	DynamoDB, S3, SES *string
 }
 
+// MinKeyLength is the shortest reply-token key accepted.
+const MinKeyLength = 16
+
 // ReadConfig reads the configuration through e, which collects every
 // missing or malformed variable for e.Err to report at once.
 func ReadConfig(e *env.Reader) Config {
 	zone := e.Zone("BUSINESS_TIME_ZONE")
+	secret := e.Optional("REPLY_TOKEN_SECRET", "")
+	var keys [][]byte
+	if secret == "" {
+		keys = e.Keys("REPLY_TOKEN_KEYS", MinKeyLength)
+	}
 	return Config{
 		Table:            e.String("TABLE_NAME"),
 		From:             e.Mailbox("MAIL_FROM"),
@@ -43,7 +55,8 @@ func ReadConfig(e *env.Reader) Config {
 		Region:           e.Region("DEFAULT_PHONE_REGION"),
 		Rules:            e.Rules("RULES_FILE", zone),
 		Directory:        e.Switch("CUSTOMER_DIRECTORY", true),
-		Keys:             e.Keys("REPLY_TOKEN_KEYS", 16),
+		Keys:             keys,
+		KeysSecret:       secret,
 		Limits: Limits{
 			MaxMessage:    int64(e.Int("MAIL_MAX_MESSAGE_BYTES", DefaultMaxMessage)),
 			MaxAttachment: int64(e.Int("MAIL_MAX_ATTACHMENT_BYTES", DefaultMaxAttachment)),

@@ -101,15 +101,24 @@ func (r *Reader) Keys(name string, min int) [][]byte {
 	if v == "" {
 		return nil
 	}
+	keys, err := ParseKeys(v, min)
+	if err != nil {
+		r.fail(name, "%v", err)
+	}
+	return keys
+}
+
+// ParseKeys splits a comma-separated list of secret keys, each at least
+// min characters long. The values never appear in the error.
+func ParseKeys(list string, min int) ([][]byte, error) {
 	var keys [][]byte
-	for _, k := range strings.Split(v, ",") {
+	for _, k := range strings.Split(list, ",") {
 		if k = strings.TrimSpace(k); len(k) < min {
-			r.fail(name, "every key needs at least %d characters", min)
-			return nil
+			return nil, fmt.Errorf("every key needs at least %d characters", min)
 		}
 		keys = append(keys, []byte(k))
 	}
-	return keys
+	return keys, nil
 }
 
 // Zone returns an IANA time zone.

@@ -51,3 +51,15 @@ func TestReaderDefaults(t *testing.T) {
 		t.Errorf("Err() = %v, want nil", err)
 	}
 }
+
+func TestParseKeys(t *testing.T) {
+	keys, err := ParseKeys(" 0123456789abcdef , fedcba9876543210xyz", 16)
+	if err != nil || len(keys) != 2 || string(keys[1]) != "fedcba9876543210xyz" {
+		t.Errorf("ParseKeys(two) = %q, %v", keys, err)
+	}
+	for _, list := range []string{"", "0123456789abcdef,", "short-secret-key,0123456789abcdef"} {
+		if _, err := ParseKeys(list, 17); err == nil || strings.Contains(err.Error(), "secret") {
+			t.Errorf("ParseKeys(%q) = %v, want an error that does not show the keys", list, err)
+		}
+	}
+}
