@@ -17,9 +17,24 @@ const (
 // numbers have seven, account, card and ID numbers more.
 const MinDigits = 7
 
-// MaxText is the most runes of text Mask reads; the rest is cut off. Notice
-// text is a summary, never a whole message.
+// MaxText is the most runes of masked text Mask returns; the rest is cut
+// off. Notice text is a summary, never a whole message.
 const MaxText = 1000
+
+// maxRead is how many runes Mask reads before it looks for the end of the
+// word it is in: plenty for MaxText runes of masked text.
+const maxRead = 4 * MaxText
+
+// maxToken is how far past maxRead Mask looks for that end: an email
+// address has at most 254 characters.
+const maxToken = 256
+
+// ellipsis marks text cut short, here and by ticket.Summarize.
+const ellipsis = "…"
+
+// minCutDigits is the fewest digits of a number cut off by an ellipsis
+// that Mask hides: a shorter piece tells no more than an area code.
+const minCutDigits = 4
 
 // Mask replaces phone numbers, email addresses and runs of MinDigits or
 // more digits in s (ASCII or full-width, with spaces, dashes, dots, slashes
@@ -27,13 +42,85 @@ const MaxText = 1000
 // "+" or looks like a mainland mobile or landline number becomes [phone],
 // other long runs [number]. Calendar dates written as YYYY-MM-DD or
 // YYYY/MM/DD stay readable.
+//
+// Text that ends in an ellipsis ("…" or "...") may have been cut short
+// before it got here, so what stands right before the ellipsis is treated
+// as the start of something longer: an address with only part of its
+// domain, or a number of minCutDigits or more digits, is masked too.
+//
+// Mask masks first and cuts after, so a cut never lets part of an address
+// or number through; the result has at most MaxText runes and never ends
+// inside a placeholder.
 func Mask(s string) string {
-	if utf8.RuneCountInString(s) > MaxText {
-		s = string([]rune(s)[:MaxText])
-	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = maskEmails(s)
-	return maskDigits(s)
+	body, cutOff := window(s)
+	mark := ""
+	if !cutOff {
+		body, mark = splitCutMark(body)
+		cutOff = mark != ""
+	}
+	body = maskEmails(body, cutOff)
+	body = maskDigits(body, cutOff)
+	return truncate(body+mark, MaxText, "")
+}
+
+// window returns the part of s Mask reads: maxRead runes, and on to a rune
+// that cannot be inside an address or a number. When there is none within
+// maxToken runes, the part ends inside one: cutOff.
+func window(s string) (body string, cutOff bool) {
+	end := 0
+	for n := 0; n < maxRead && end < len(s); n++ {
+		_, size := utf8.DecodeRuneInString(s[end:])
+		end += size
+	}
+	for n := 0; n < maxToken && end < len(s); n++ {
+		r, size := utf8.DecodeRuneInString(s[end:])
+		if !inToken(r) {
+			return s[:end], false
+		}
+		end += size
+	}
+	return s[:end], end < len(s)
+}
+
+// inToken reports runes that may stand inside an address or a number.
+func inToken(r rune) bool {
+	return emailLocal(r) || emailDomain(r) || isAt(r) || unicode.IsDigit(r) || groupSep(r) || r == '＋'
+}
+
+// splitCutMark splits a trailing ellipsis off s.
+func splitCutMark(s string) (body, mark string) {
+	body = strings.TrimRight(s, ".…")
+	if mark = s[len(body):]; strings.Contains(mark, ellipsis) || strings.Count(mark, ".") >= 3 {
+		return body, mark
+	}
+	return s, ""
+}
+
+// placeholders are what Mask writes in place of personal data.
+var placeholders = []string{MaskPhone, MaskEmail, MaskNumber}
+
+// truncate cuts s to at most max runes, the last of them mark when s is
+// cut. It cuts between runes, and before a placeholder it would split.
+func truncate(s string, max int, mark string) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	keep := max - utf8.RuneCountInString(mark)
+	end := 0
+	for n := 0; n < keep && end < len(s); n++ {
+		_, size := utf8.DecodeRuneInString(s[end:])
+		end += size
+	}
+	if open := strings.LastIndexByte(s[:end], '['); open >= 0 && !strings.Contains(s[open:end], "]") {
+		for _, p := range placeholders {
+			if strings.HasPrefix(s[open:], p) {
+				end = open
+				break
+			}
+		}
+	}
+	return s[:end] + mark
 }
 
 func isAt(r rune) bool { return r == '@' || r == '＠' }
@@ -52,8 +139,9 @@ func isASCIIAlnum(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }
 
-// maskEmails replaces every local@domain.tld with MaskEmail.
-func maskEmails(s string) string {
+// maskEmails replaces every local@domain.tld with MaskEmail; when cutOff,
+// also an address at the very end of s whose domain has been cut short.
+func maskEmails(s string, cutOff bool) string {
 	if !strings.ContainsRune(s, '@') && !strings.ContainsRune(s, '＠') {
 		return s
 	}
@@ -72,12 +160,16 @@ func maskEmails(s string) string {
 		for end < len(rs) && emailDomain(rs[end]) {
 			end++
 		}
+		// An address that runs into the cut may go on past it: all of it
+		// goes.
+		partial := cutOff && end == len(rs)
 		// A sentence may end right after the address.
-		for end > i+1 && (rs[end-1] == '.' || rs[end-1] == '-') {
+		for end > i+1 && (rs[end-1] == '.' || rs[end-1] == '-') && !partial {
 			end--
 		}
 		domain := string(rs[i+1 : end])
-		if start == i || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") {
+		whole := strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".")
+		if start == i || !whole && !partial {
 			continue
 		}
 		b.WriteString(string(rs[last:start]))
@@ -99,8 +191,9 @@ func groupSep(r rune) bool {
 	return false
 }
 
-// maskDigits replaces long runs of digits with MaskPhone or MaskNumber.
-func maskDigits(s string) string {
+// maskDigits replaces long runs of digits with MaskPhone or MaskNumber;
+// when cutOff, also a shorter run that s ends with.
+func maskDigits(s string, cutOff bool) string {
 	rs := []rune(s)
 	// Dates are kept: their runes never join a run.
 	kept := make([]bool, len(rs))
@@ -142,7 +235,11 @@ func maskDigits(s string) string {
 			}
 			break
 		}
-		if digits < MinDigits {
+		run := string(rs[i:j])
+		// Trailing separators belong to the sentence.
+		trimmed := strings.TrimRightFunc(run, func(r rune) bool { return groupSep(r) && r != ')' && r != '）' })
+		cut := cutOff && j == len(rs) && (digits >= minCutDigits || digits > 0 && phonePrefix(trimmed))
+		if digits < MinDigits && !cut {
 			// Skip past the digits seen so a later start inside the same
 			// short run is not tried again.
 			if digits > 0 {
@@ -150,12 +247,9 @@ func maskDigits(s string) string {
 			}
 			continue
 		}
-		run := string(rs[i:j])
-		// Trailing separators belong to the sentence.
-		trimmed := strings.TrimRightFunc(run, func(r rune) bool { return groupSep(r) && r != ')' && r != '）' })
 		j = i + utf8.RuneCountInString(trimmed)
 		b.WriteString(string(rs[last:i]))
-		if phoneLike(trimmed, ds) {
+		if phoneLike(trimmed, ds) || cut && phoneStart(ds) {
 			b.WriteString(MaskPhone)
 		} else {
 			b.WriteString(MaskNumber)
@@ -171,7 +265,7 @@ func maskDigits(s string) string {
 // prefix, a mainland mobile number (1[3-9] and nine more digits), or a
 // mainland landline with its area code (0 and 9 to 11 more digits).
 func phoneLike(run string, digits []rune) bool {
-	if strings.HasPrefix(run, "+") || strings.HasPrefix(run, "＋") || strings.HasPrefix(run, "(") || strings.HasPrefix(run, "（") {
+	if phonePrefix(run) {
 		return true
 	}
 	d := make([]byte, 0, len(digits))
@@ -187,6 +281,22 @@ func phoneLike(run string, digits []rune) bool {
 		return true
 	}
 	return false
+}
+
+// phonePrefix reports the start of a run that only a phone number begins
+// with: an international prefix or an area code in brackets.
+func phonePrefix(run string) bool {
+	return strings.HasPrefix(run, "+") || strings.HasPrefix(run, "＋") || strings.HasPrefix(run, "(") || strings.HasPrefix(run, "（")
+}
+
+// phoneStart reports digits a mainland mobile or landline number starts
+// with.
+func phoneStart(digits []rune) bool {
+	if len(digits) == 0 {
+		return false
+	}
+	first := digitValue(digits[0])
+	return first == 0 || first == 1 && (len(digits) == 1 || digitValue(digits[1]) >= 3)
 }
 
 func digitValue(r rune) int {

@@ -12,10 +12,23 @@ import (
 	"github.com/frontdesk/frontdesk/shared/notice"
 )
 
+type maskCase struct {
+	name, in, want string
+}
+
+func checkMask(t *testing.T, tests []maskCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := notice.Mask(tt.in); got != tt.want {
+				t.Errorf("Mask(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestMask(t *testing.T) {
-	tests := []struct {
-		name, in, want string
-	}{
+	tests := []maskCase{
 		{"mainland mobile", "请回电13800138000谢谢", "请回电[phone]谢谢"},
 		{"mobile with spaces", "电话 138 0013 8000。", "电话 [phone]。"},
 		{"mobile with dashes", "手机：139-1234-5678，", "手机：[phone]，"},
@@ -45,20 +58,103 @@ func TestMask(t *testing.T) {
 		{"callback window stays", "2026-11-24T09:00:00+08:00/2026-11-24T10:00:00+08:00 Asia/Shanghai", "2026-11-24T09:00:00+08:00/2026-11-24T10:00:00+08:00 Asia/Shanghai"},
 		{"reference stays", "re FD-23ABC5 again", "re FD-23ABC5 again"},
 	}
+	checkMask(t, tests)
+}
+
+// TestMaskCutOffText covers text that reached Mask already cut short,
+// as ticket summaries are: what the ellipsis cut through is masked too.
+func TestMaskCutOffText(t *testing.T) {
+	tests := []maskCase{
+		{"address cut in its domain", "请发到 zhang.san@gm…", "请发到 [email]…"},
+		{"address cut at its at sign", "邮箱 zhang.san@…", "邮箱 [email]…"},
+		{"address cut at a dot", "write to zhang.san@gmail.…", "write to [email].…"},
+		{"address cut after a hyphen", "mail li@my-…", "mail [email]…"},
+		{"address cut with full-width at", "邮箱 wang＠16…", "邮箱 [email]…"},
+		{"international number cut", "call +86 138 0013 8…", "call [phone]…"},
+		{"international number cut early", "call +86 1…", "call [phone]…"},
+		{"mobile cut", "请回电 138 00…", "请回电 [phone]…"},
+		{"mobile cut without spaces", "请回电1380…", "请回电[phone]…"},
+		{"landline cut", "座机 010-62…", "座机 [phone]…"},
+		{"account number cut", "户号 44030…", "户号 [number]…"},
+		{"cut marked with three dots", "电话 1380013...", "电话 [phone]..."},
+		{"cut after a Chinese ellipsis", "电话 13800……", "电话 [phone]……"},
+		{"three digits before an ellipsis stay", "房间 502…", "房间 502…"},
+		{"short count before an ellipsis stays", "停水2天…", "停水2天…"},
+		{"ellipsis after a space cuts nothing", "请回电 138 …", "请回电 138 …"},
+		{"ellipsis mid-text is no cut", "户号 44030… 停水", "户号 44030… 停水"},
+		{"address ending a sentence stays whole", "mail li@example.com.", "mail [email]."},
+		{"at sign without a local part", "meet @…", "meet @…"},
+		{"word cut before any at sign", "zhang.san…", "zhang.san…"},
+	}
+	checkMask(t, tests)
+}
+
+// TestMaskMasksBeforeCutting: masking shortens text, so what lay past
+// MaxText runes of the input can end up inside the result; it must arrive
+// masked, not cut into a piece the masker no longer recognises.
+func TestMaskMasksBeforeCutting(t *testing.T) {
+	tests := []struct {
+		name, in, leak string
+	}{
+		{"address across the limit", strings.Repeat("1", notice.MaxText-15) + " zhang.san@gmail.com", "zhang.san"},
+		{"number across the limit", strings.Repeat("1", notice.MaxText-10) + " 请回电 138 0013 8000", "138"},
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := notice.Mask(tt.in); got != tt.want {
-				t.Errorf("Mask(%q) = %q, want %q", tt.in, got, tt.want)
+			got := notice.Mask(tt.in)
+			if strings.Contains(got, tt.leak) {
+				t.Errorf("Mask(%d runes) = %q, leaks %q", utf8.RuneCountInString(tt.in), got, tt.leak)
+			}
+		})
+	}
+}
+
+// TestMaskReadsWholeWords: Mask reads a bounded part of very long text;
+// where that part ends must not cut an address or number in two either,
+// wherever it falls.
+func TestMaskReadsWholeWords(t *testing.T) {
+	tests := []struct {
+		name, pii, leak string
+	}{
+		{"address", " zhang.san@gmail.com，谢谢", "zhang.san"},
+		{"number", " 请回电 138 0013 8000。", "138"},
+		{"address among words", " write to zhang.san@gmail.com please", "zhang.san"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for n := notice.MaxRead - utf8.RuneCountInString(tt.pii); n <= notice.MaxRead; n++ {
+				in := strings.Repeat("1", n) + tt.pii + strings.Repeat("很", notice.MaxText)
+				if got := notice.Mask(in); strings.Contains(got, tt.leak) {
+					t.Fatalf("Mask(%d digits + %q + …) = %q, leaks %q", n, tt.pii, got, tt.leak)
+				}
 			}
 		})
 	}
 }
 
 func TestMaskCutsLongText(t *testing.T) {
-	in := strings.Repeat("很", notice.MaxText+50)
-	if got := utf8.RuneCountInString(notice.Mask(in)); got != notice.MaxText {
-		t.Errorf("Mask(%d runes) kept %d runes, want %d", notice.MaxText+50, got, notice.MaxText)
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain text", strings.Repeat("很", notice.MaxText+50), strings.Repeat("很", notice.MaxText)},
+		// [phone] would straddle the limit: it goes whole, never as "[ph".
+		{"placeholder at the limit", strings.Repeat("很", notice.MaxText-3) + "13800138000", strings.Repeat("很", notice.MaxText-3)},
+		{"placeholder just inside", strings.Repeat("很", notice.MaxText-7) + "13800138000很", strings.Repeat("很", notice.MaxText-7) + notice.MaskPhone},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := notice.Mask(tt.in)
+			if got != tt.want {
+				t.Errorf("Mask(%d runes) = %d runes ending %q, want %d runes ending %q", utf8.RuneCountInString(tt.in),
+					utf8.RuneCountInString(got), tail(got), utf8.RuneCountInString(tt.want), tail(tt.want))
+			}
+		})
+	}
+}
+
+func tail(s string) string {
+	r := []rune(s)
+	return string(r[max(0, len(r)-10):])
 }
 
 // leaks reports a run of MinDigits digits or an address left in s.
@@ -94,7 +190,7 @@ func FuzzMask(f *testing.F) {
 		if !utf8.ValidString(got) {
 			t.Fatalf("Mask(%q) = %q, not UTF-8", s, got)
 		}
-		if utf8.RuneCountInString(got) > notice.MaxText+len(notice.MaskNumber)*notice.MaxText {
+		if utf8.RuneCountInString(got) > notice.MaxText {
 			t.Fatalf("Mask(%q) grew to %d runes", s, utf8.RuneCountInString(got))
 		}
 		// Dates are kept on purpose; anything else with a long run of
@@ -102,7 +198,35 @@ func FuzzMask(f *testing.F) {
 		if l := leaks(got); l == "digits" && !strings.ContainsAny(got, "-/") {
 			t.Fatalf("Mask(%q) = %q leaks %s", s, got, l)
 		}
+		// The same text cut short before it is masked, as summaries are.
+		rs := []rune(strings.ToValidUTF8(s, "\uFFFD"))
+		cut := string(rs[:len(rs)/2]) + "…"
+		if got := notice.Mask(cut); cutLeaks(got) {
+			t.Fatalf("Mask(%q) = %q leaks what the cut went through", cut, got)
+		}
 	})
+}
+
+// cutLeaks reports text that ends, before its ellipsis, in part of an
+// address (local part, at sign, domain so far) or in four or more digits.
+func cutLeaks(s string) bool {
+	body := strings.TrimRight(s, ".…")
+	if body == s {
+		return false
+	}
+	rs := []rune(body)
+	digits := 0
+	for i := len(rs) - 1; i >= 0 && unicode.IsDigit(rs[i]); i-- {
+		digits++
+	}
+	if digits >= 4 {
+		return true
+	}
+	i := len(rs) - 1
+	for i >= 0 && (rs[i] < utf8.RuneSelf && (unicode.IsLetter(rs[i]) || unicode.IsDigit(rs[i]) || rs[i] == '.' || rs[i] == '-')) {
+		i--
+	}
+	return i > 0 && (rs[i] == '@' || rs[i] == '＠') && strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", rs[i-1])
 }
 
 // FuzzDecode feeds arbitrary stream records through the decoder and the

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
@@ -174,12 +173,9 @@ func validType(t ticket.EventType) bool {
 	return true
 }
 
+// cut shortens masked text to max runes, ending in an ellipsis when cut.
 func cut(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:max-1]) + "…"
+	return truncate(s, max, ellipsis)
 }
 
 // Attribute names for subscription filter policies.

@@ -1,8 +1,10 @@
 package notice
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
@@ -40,5 +42,59 @@ func TestAutomaticEventsNeverPage(t *testing.T) {
 				t.Errorf("payload priority = %s, want the ticket's own P1", n.Priority)
 			}
 		})
+	}
+}
+
+// TestSummaryCutShortUpstream: ticket summaries are cut to
+// ticket.SummaryLen before a notice is built, so an address or number can
+// arrive cut in two; the notice still masks it.
+func TestSummaryCutShortUpstream(t *testing.T) {
+	at := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, tail string
+		kept       int // runes of tail the summary keeps
+		leak       string
+	}{
+		{"address cut in its domain", "请发到 zhang.san@gmail.com", 16, "zhang.san"},
+		{"address cut at its at sign", "请发到 zhang.san@gmail.com", 14, "zhang.san"},
+		{"mobile", "请回电 138 0013 8000", 10, "138 00"},
+		{"international", "call +86 138 0013 8000", 10, "+86"},
+	}
+	b, err := NewBuilder("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tk := ticket.Ticket{ID: "01KAQZ8Y5N3J7M9P2R4T6V8X0Z", Ref: "FD-7K3MQ9", Kind: ticket.Complaint, Priority: ticket.P2,
+				Channel: ticket.Email, Owner: "complaints", Status: ticket.New, CreatedAt: at, AckBy: at,
+				Summary: ticket.Summarize("", strings.Repeat("停", ticket.SummaryLen-1-tt.kept)+tt.tail)}
+			n, err := b.Build(ticket.Event{ID: "01KAQZ8Y5N3J7M9P2R4T6V8X1Y", Type: ticket.EventCreated, At: at, Actor: "customer"}, tk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(n.Summary, tt.leak) || utf8.RuneCountInString(n.Summary) > MaxSummary {
+				t.Errorf("Build(summary %q).Summary = %q, want %q masked within %d runes", tk.Summary, n.Summary, tt.leak, MaxSummary)
+			}
+		})
+	}
+}
+
+func TestCutKeepsPlaceholdersWhole(t *testing.T) {
+	tests := []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"很好", 5, "很好"},
+		{"很好很好很好", 5, "很好很好…"},
+		{"电话[phone]谢谢", 6, "电话…"},
+		{"电话[phone]谢谢", 10, "电话[phone]…"},
+		{"[x] [email]", 4, "[x]…"},
+	}
+	for _, tt := range tests {
+		if got := cut(tt.in, tt.max); got != tt.want {
+			t.Errorf("cut(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+		}
 	}
 }
