@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
 // Placeholders that replace personal data in a notice's text.
@@ -37,11 +39,15 @@ const ellipsis = "…"
 const minCutDigits = 4
 
 // Mask replaces phone numbers, email addresses and runs of MinDigits or
-// more digits in s (ASCII or full-width, with spaces, dashes, dots, slashes
-// or brackets between groups) with placeholders. A run that starts with
-// "+" or looks like a mainland mobile or landline number becomes [phone],
-// other long runs [number]. Calendar dates written as YYYY-MM-DD or
-// YYYY/MM/DD stay readable.
+// more digits in s with placeholders. Digits may be ASCII or full-width,
+// in groups with up to three separators between: spaces, dashes of any
+// kind, dots, middle dots, slashes, underscores or brackets, ASCII,
+// full-width or typographic ("138 - 0013 - 8000", "138·0013·8000"). A run
+// that starts with "+" or looks like a mainland mobile or landline number
+// becomes [phone], other long runs [number]. What staff need stays
+// readable: dates (2026-12-01, 2026/12/1, 2026.12.01, full-width too),
+// times of day (9:30, 09:30:15), ticket references (FD-7K3MQ9), and
+// amounts ("¥1,234.56"; "120.00 - 30.00" is two numbers, not one).
 //
 // Text that ends in an ellipsis ("…" or "...") may have been cut short
 // before it got here, so what stands right before the ellipsis is treated
@@ -182,58 +188,77 @@ func maskEmails(s string, cutOff bool) string {
 }
 
 // groupSep reports runes that may stand between groups of digits in a
-// phone or account number.
+// phone or account number: spaces, dashes, dots, slashes, underscores and
+// brackets, ASCII, full-width or typographic.
 func groupSep(r rune) bool {
 	switch r {
-	case ' ', '-', '.', '/', '(', ')', '（', '）', '－', '\u00a0', '\u3000':
+	case '-', '\u2010', '\u2011', '\u2012', '–', '—', '\u2015', '\u2212', '\ufe58', '\ufe63', '－',
+		'.', '·', '\u2027', '\u2219', '・', '．', '･',
+		'/', '／', '_', '＿', '(', ')', '（', '）':
 		return true
 	}
-	return false
+	return unicode.Is(unicode.Zs, r)
 }
+
+// maxSep is the most separator runes between two groups of digits: " - "
+// in "138 - 0013 - 8000".
+const maxSep = 3
 
 // maskDigits replaces long runs of digits with MaskPhone or MaskNumber;
 // when cutOff, also a shorter run that s ends with.
 func maskDigits(s string, cutOff bool) string {
 	rs := []rune(s)
-	// Dates are kept: their runes never join a run.
-	kept := make([]bool, len(rs))
-	for i := 0; i+10 <= len(rs); i++ {
-		if isDate(string(rs[i:i+10])) && (i == 0 || !unicode.IsDigit(rs[i-1])) && (i+10 == len(rs) || !unicode.IsDigit(rs[i+10])) {
-			for k := i; k < i+10; k++ {
-				kept[k] = true
-			}
-			i += 9
-		}
-	}
+	kept := keep(rs)
 	digit := func(j int) bool { return j < len(rs) && !kept[j] && unicode.IsDigit(rs[j]) }
+	// seps counts the separator runes from j on, up to maxSep+1.
+	seps := func(j int) int {
+		k := 0
+		for k <= maxSep && j+k < len(rs) && !kept[j+k] && groupSep(rs[j+k]) {
+			k++
+		}
+		return k
+	}
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(rs); i++ {
 		if kept[i] || !(unicode.IsDigit(rs[i]) || rs[i] == '+' || rs[i] == '＋' || rs[i] == '(' || rs[i] == '（') {
 			continue
 		}
-		// Scan a candidate run: digits with single separators between.
-		j, digits := i, 0
+		// Scan a candidate run: groups of digits with a few separators
+		// between. group counts the digits since the last separators;
+		// fraction says those were a single dot, as in an amount.
+		j, digits, group, fraction := i, 0, 0, false
 		var ds []rune
+	scan:
 		for j < len(rs) && !kept[j] {
 			r := rs[j]
 			switch {
 			case unicode.IsDigit(r):
 				digits++
+				group++
 				ds = append(ds, r)
 				j++
-				continue
 			case (r == '+' || r == '＋') && j == i:
 				j++
-				continue
-			case groupSep(r) && (digit(j+1) || j+2 < len(rs) && !kept[j+1] && groupSep(rs[j+1]) && digit(j+2)):
-				j++
-				continue
-			case (r == ')' || r == '）') && digits > 0:
-				j++
-				continue
+			case groupSep(r):
+				k := seps(j)
+				if k > maxSep || !digit(j+k) {
+					if (r == ')' || r == '）') && digits > 0 {
+						j++
+						continue
+					}
+					break scan
+				}
+				// "120.00 - 30.00" is arithmetic, not one number.
+				if k > 1 && fraction && group == 2 {
+					break scan
+				}
+				fraction = k == 1 && (r == '.' || r == '．')
+				group = 0
+				j += k
+			default:
+				break scan
 			}
-			break
 		}
 		run := string(rs[i:j])
 		// Trailing separators belong to the sentence.
@@ -315,20 +340,115 @@ func digitValue(r rune) int {
 	return 0
 }
 
-// isDate reports YYYY-MM-DD and YYYY/MM/DD (ASCII digits only).
-func isDate(run string) bool {
-	if len(run) != 10 || (run[4] != '-' && run[4] != '/') || run[7] != run[4] {
-		return false
-	}
-	for i, c := range []byte(run) {
-		if i == 4 || i == 7 {
-			continue
+// keep marks the runes of dates, times of day and ticket references:
+// they stay readable, and their digits never join a run.
+func keep(rs []rune) []bool {
+	kept := make([]bool, len(rs))
+	for i := 0; i < len(rs); i++ {
+		n := dateLen(rs, i)
+		if n == 0 {
+			n = timeLen(rs, i)
 		}
-		if c < '0' || c > '9' {
-			return false
+		if n == 0 {
+			n = refLen(rs, i)
+		}
+		for k := i; k < i+n; k++ {
+			kept[k] = true
+		}
+		i += max(n-1, 0)
+	}
+	return kept
+}
+
+// asciiDigit returns the value of an ASCII or full-width digit, or -1.
+func asciiDigit(r rune) int {
+	if r >= '0' && r <= '9' || r >= '０' && r <= '９' {
+		return digitValue(r)
+	}
+	return -1
+}
+
+// number reads up to max ASCII or full-width digits of rs from i on: their
+// value and how many.
+func number(rs []rune, i, max int) (v, n int) {
+	for n < max && i+n < len(rs) && asciiDigit(rs[i+n]) >= 0 {
+		v = v*10 + asciiDigit(rs[i+n])
+		n++
+	}
+	return v, n
+}
+
+// dateLen returns the length of a calendar date at rs[i:] — year 1900 to
+// 2099, month and day of one or two digits, all three joined by the same
+// "-", "/" or "." (or full-width) — or 0.
+func dateLen(rs []rune, i int) int {
+	if i > 0 && unicode.IsDigit(rs[i-1]) {
+		return 0
+	}
+	y, n := number(rs, i, 4)
+	if n != 4 || y < 1900 || y > 2099 || i+n >= len(rs) {
+		return 0
+	}
+	sep := rs[i+n]
+	if !strings.ContainsRune("-/.－／．", sep) {
+		return 0
+	}
+	j := i + n + 1
+	m, n := number(rs, j, 2)
+	if n == 0 || m < 1 || m > 12 || j+n >= len(rs) || rs[j+n] != sep {
+		return 0
+	}
+	j += n + 1
+	d, n := number(rs, j, 2)
+	j += n
+	if n == 0 || d < 1 || d > 31 || j < len(rs) && unicode.IsDigit(rs[j]) ||
+		j+1 < len(rs) && rs[j] == sep && unicode.IsDigit(rs[j+1]) {
+		return 0
+	}
+	return j - i
+}
+
+func isColon(r rune) bool { return r == ':' || r == '：' }
+
+// timeLen returns the length of a time of day at rs[i:] (9:30, 09:30,
+// 09:30:15), or 0.
+func timeLen(rs []rune, i int) int {
+	if i > 0 && (unicode.IsDigit(rs[i-1]) || isColon(rs[i-1])) {
+		return 0
+	}
+	h, n := number(rs, i, 2)
+	j := i + n
+	if n == 0 || h > 24 || j >= len(rs) || !isColon(rs[j]) {
+		return 0
+	}
+	for part := 0; part < 2; part++ {
+		v, n := number(rs, j+1, 3)
+		if n != 2 || v > 59 {
+			if part == 0 {
+				return 0
+			}
+			break
+		}
+		j += 1 + n
+		if j >= len(rs) || !isColon(rs[j]) {
+			break
 		}
 	}
-	m := (run[5]-'0')*10 + run[6] - '0'
-	d := (run[8]-'0')*10 + run[9] - '0'
-	return m >= 1 && m <= 12 && d >= 1 && d <= 31
+	if j < len(rs) && (unicode.IsDigit(rs[j]) || isColon(rs[j])) {
+		return 0
+	}
+	return j - i
+}
+
+// refLen returns the length of a ticket reference at rs[i:], or 0.
+func refLen(rs []rune, i int) int {
+	const n = len("FD-") + 6
+	if i+n > len(rs) || rs[i] != 'F' && rs[i] != 'f' || rs[i+2] != '-' ||
+		i > 0 && isASCIIAlnum(rs[i-1]) || i+n < len(rs) && isASCIIAlnum(rs[i+n]) {
+		return 0
+	}
+	if _, ok := ticket.ParseRef(string(rs[i : i+n])); !ok {
+		return 0
+	}
+	return n
 }

@@ -61,6 +61,66 @@ func TestMask(t *testing.T) {
 	checkMask(t, tests)
 }
 
+func TestMaskSeparators(t *testing.T) {
+	checkMask(t, []maskCase{
+		{"en dashes", "电话 138–0013–8000", "电话 [phone]"},
+		{"em dashes", "电话 138—0013—8000", "电话 [phone]"},
+		{"middle dots", "电话 138·0013·8000", "电话 [phone]"},
+		{"katakana middle dots", "電話 138・0013・8000", "電話 [phone]"},
+		{"underscores", "电话 138_0013_8000", "电话 [phone]"},
+		{"spaced hyphens", "电话 138 - 0013 - 8000", "电话 [phone]"},
+		{"spaced em dashes", "电话 138 — 0013 — 8000 谢谢", "电话 [phone] 谢谢"},
+		{"minus signs", "电话 138−0013−8000", "电话 [phone]"},
+		{"full-width digits and hyphens", "电话１３８－００１３－８０００", "电话[phone]"},
+		{"full-width plus and spaces", "电话＋８６　１３８　００１３　８０００", "电话[phone]"},
+		{"full-width dots", "电话１３８．００１３．８０００", "电话[phone]"},
+		{"full-width underscores", "电话１３８＿００１３＿８０００", "电话[phone]"},
+		{"narrow no-break spaces", "tel 138\u202f0013\u202f8000", "tel [phone]"},
+		{"landline with en dash", "座机 010–6234–5678", "座机 [phone]"},
+		{"international with em dashes", "call +44—20—7946—0958", "call [phone]"},
+		{"bank card with underscores", "卡号 6222_0202_0000_1234", "卡号 [number]"},
+		{"after a time range", "9:30–11:00 打 138—0013—8000", "9:30–11:00 打 [phone]"},
+		{"after a date", "2026-12-01 13800138000", "2026-12-01 [phone]"},
+		{"after a reference", "FD-7K3MQ9 13800138000", "FD-7K3MQ9 [phone]"},
+		{"date-like phone", "电话 1380-01-13 800", "电话 [phone]"},
+	})
+}
+
+// TestMaskKeepsWhatStaffNeed: dates, times, references, amounts and short
+// numbers stay readable, whatever separators they are written with.
+func TestMaskKeepsWhatStaffNeed(t *testing.T) {
+	for _, in := range []string{
+		"停电 2026-12-01 起",
+		"停电 2026/12/01 起",
+		"停电 2026.12.01 起",
+		"停电 2026-12-1 起",
+		"停电２０２６－１２－０１起",
+		"12月1日停水",
+		"2026年12月1日停水",
+		"2026-12-01 - 2026-12-05 检修",
+		"上门 09:30",
+		"上门 9:30–11:00",
+		"上门 09:30-11:00",
+		"上门 9:30 — 11:00",
+		"上门 ０９：３０",
+		"at 2026-12-01 09:30:15",
+		"re FD-7K3MQ9",
+		"re fd-234567 8号楼",
+		"多扣了 ¥1,234.56",
+		"refund $120.00",
+		"montant 1 234,50 €",
+		"应付 120.00 - 30.00 = 90.00",
+		"户号 440305",
+		"电表 123456",
+		"3号楼2单元501",
+		"停水2天，共 3 - 5 户",
+	} {
+		if got := notice.Mask(in); got != in {
+			t.Errorf("Mask(%q) = %q, want it unchanged", in, got)
+		}
+	}
+}
+
 // TestMaskCutOffText covers text that reached Mask already cut short,
 // as ticket summaries are: what the ellipsis cut through is masked too.
 func TestMaskCutOffText(t *testing.T) {
