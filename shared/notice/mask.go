@@ -44,7 +44,9 @@ const minCutDigits = 4
 // kind, dots, middle dots, slashes, underscores or brackets, ASCII,
 // full-width or typographic ("138 - 0013 - 8000", "138·0013·8000"). A run
 // that starts with "+" or looks like a mainland mobile or landline number
-// becomes [phone], other long runs [number]. What staff need stays
+// becomes [phone], other long runs [number]. Addresses may have their at
+// sign full-width or spelled out ("li(at)example.cn", "li at example.cn").
+// What staff need stays
 // readable: dates (2026-12-01, 2026/12/1, 2026.12.01, full-width too),
 // times of day (9:30, 09:30:15), ticket references (FD-7K3MQ9), and
 // amounts ("¥1,234.56"; "120.00 - 30.00" is two numbers, not one).
@@ -145,36 +147,99 @@ func isASCIIAlnum(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }
 
-// maskEmails replaces every local@domain.tld with MaskEmail; when cutOff,
-// also an address at the very end of s whose domain has been cut short.
+// spelledAts are at signs written out to get past address harvesters,
+// longest first; the last, a bare word, is the only one ordinary
+// sentences also use.
+var spelledAts = [][]rune{[]rune(" (at) "), []rune(" [at] "), []rune("(at)"), []rune("[at]"), []rune("{at}"), []rune("（at）"), []rune("【at】"), []rune(" at ")}
+
+// spelledAt returns the length of a spelled-out at sign at rs[i:], or 0,
+// and whether it is the bare word.
+func spelledAt(rs []rune, i int) (n int, bare bool) {
+next:
+	for k, p := range spelledAts {
+		if i+len(p) > len(rs) {
+			continue
+		}
+		for j, r := range p {
+			if unicode.ToLower(rs[i+j]) != r {
+				continue next
+			}
+		}
+		return len(p), k == len(spelledAts)-1
+	}
+	return 0, false
+}
+
+// mayHoldAddress reports text with an at sign, or "at" in any case.
+func mayHoldAddress(s string) bool {
+	if strings.ContainsAny(s, "@＠") {
+		return true
+	}
+	for i := 0; i+1 < len(s); i++ {
+		if s[i]|0x20 == 'a' && s[i+1]|0x20 == 't' {
+			return true
+		}
+	}
+	return false
+}
+
+// plainDomain reports a domain as people write one after a bare "at":
+// ASCII labels ending in a lower-case top-level domain of two or more
+// letters. A sentence rarely looks like that ("at home.Then" does not).
+func plainDomain(d string) bool {
+	dot := strings.LastIndexByte(d, '.')
+	if dot < 1 || len(d)-dot-1 < 2 {
+		return false
+	}
+	for _, c := range []byte(d[dot+1:]) {
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	for _, c := range []byte(d) {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// maskEmails replaces every local@domain.tld with MaskEmail, the at sign
+// also full-width or spelled out ("zhang.san at example.com",
+// "li(at)example.cn"); when cutOff, also an address at the very end of s
+// whose domain has been cut short.
 func maskEmails(s string, cutOff bool) string {
-	if !strings.ContainsRune(s, '@') && !strings.ContainsRune(s, '＠') {
+	if !mayHoldAddress(s) {
 		return s
 	}
 	rs := []rune(s)
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(rs); i++ {
+		at, spelled, bare := 1, false, false
 		if !isAt(rs[i]) {
-			continue
+			if at, bare = spelledAt(rs, i); at == 0 {
+				continue
+			}
+			spelled = true
 		}
 		start := i
 		for start > last && emailLocal(rs[start-1]) {
 			start--
 		}
-		end := i + 1
+		end := i + at
 		for end < len(rs) && emailDomain(rs[end]) {
 			end++
 		}
 		// An address that runs into the cut may go on past it: all of it
-		// goes.
-		partial := cutOff && end == len(rs)
+		// goes. Not one spelled out: "look at th…" is no address.
+		partial := cutOff && end == len(rs) && !spelled
 		// A sentence may end right after the address.
-		for end > i+1 && (rs[end-1] == '.' || rs[end-1] == '-') && !partial {
+		for end > i+at && (rs[end-1] == '.' || rs[end-1] == '-') && !partial {
 			end--
 		}
-		domain := string(rs[i+1 : end])
-		whole := strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".")
+		domain := string(rs[i+at : end])
+		whole := strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && (!bare || plainDomain(domain))
 		if start == i || !whole && !partial {
 			continue
 		}
