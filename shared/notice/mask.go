@@ -155,6 +155,9 @@ var spelledAts = [][]rune{[]rune(" (at) "), []rune(" [at] "), []rune("(at)"), []
 // spelledAt returns the length of a spelled-out at sign at rs[i:], or 0,
 // and whether it is the bare word.
 func spelledAt(rs []rune, i int) (n int, bare bool) {
+	if !strings.ContainsRune(" ([{（【", rs[i]) {
+		return 0, false
+	}
 next:
 	for k, p := range spelledAts {
 		if i+len(p) > len(rs) {
