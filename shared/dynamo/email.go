@@ -173,20 +173,17 @@ func (st *Store) ReleaseMailAck(ctx context.Context, id ticket.ID) error {
 	}
 	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	var canceled *types.TransactionCanceledException
-	if errors.As(err, &canceled) {
-		reasons := canceled.CancellationReasons
-		switch {
-		case len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed":
+	// The claim matters more than the hit: whatever stopped the pair (the
+	// claim released or claimed anew since it was read, the hour's counter
+	// gone with its TTL or at zero, another claim writing the counter at
+	// this moment), the claim is released on its own, a few times if it
+	// conflicts, so the retry can still acknowledge.
+	for try := 0; errors.As(err, &canceled) && try < 4; try++ {
+		if reasons := canceled.CancellationReasons; len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
 			// Released (or claimed anew) since it was read.
 			return nil
-		case len(reasons) > 1 && aws.ToString(reasons[1].Code) == "ConditionalCheckFailed":
-			// The hour's counter is gone (its TTL) or at zero: there is
-			// no hit to give back, only the claim.
-			_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{release}})
-			if errors.As(err, &canceled) {
-				return nil
-			}
 		}
+		_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{release}})
 	}
 	if err != nil {
 		return fmt.Errorf("release acknowledgement of %s: %w", id, err)

@@ -5,10 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/frontdesk/frontdesk/local/testenv"
+	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -139,5 +145,40 @@ func TestUndeliverable(t *testing.T) {
 	}
 	if bad, _ := st.Undeliverable(ctx, "y@example.com"); bad {
 		t.Errorf("Undeliverable(other) = true, want false")
+	}
+}
+
+// conflicted cancels the first two-item transaction it is given, as
+// DynamoDB does when another write touches one of the items at that moment
+// (a second claim from the same sender adding to the hour's counter).
+type conflicted struct {
+	dynamo.API
+	once atomic.Bool
+}
+
+func (c *conflicted) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if len(in.TransactItems) == 2 && c.once.CompareAndSwap(false, true) {
+		return nil, &types.TransactionCanceledException{Message: aws.String("Transaction cancelled"), CancellationReasons: []types.CancellationReason{
+			{Code: aws.String("None")}, {Code: aws.String("TransactionConflict")},
+		}}
+	}
+	return c.API.TransactWriteItems(ctx, in, opts...)
+}
+
+// TestReleaseMailAckUnderConflict: when the hit cannot be given back at
+// that moment, the claim is still released, or the ticket would never be
+// acknowledged.
+func TestReleaseMailAckUnderConflict(t *testing.T) {
+	st, client := testenv.Table(t)
+	ctx := context.Background()
+	if ok, err := st.ClaimMailAck(ctx, "T1", "a@example.com", 5, time.Hour); !ok || err != nil {
+		t.Fatalf("ClaimMailAck(T1) = %v, %v", ok, err)
+	}
+	busy := dynamo.New(&conflicted{API: client}, st.Table())
+	if err := busy.ReleaseMailAck(ctx, "T1"); err != nil {
+		t.Fatalf("ReleaseMailAck under a conflict: %v", err)
+	}
+	if ok, err := st.ClaimMailAck(ctx, "T1", "a@example.com", 5, time.Hour); !ok || err != nil {
+		t.Errorf("ClaimMailAck(T1) after the release = %v, %v, want the claim free again", ok, err)
 	}
 }
