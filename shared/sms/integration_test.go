@@ -1072,3 +1072,50 @@ func TestNewTicketAfterResolveRace(t *testing.T) {
 		}
 	}
 }
+
+// TestNewTicketGuardCountersNameDifferentTickets: the guard's two counters
+// can name two different finished tickets (each was taken by another
+// ticket). Two texts racing then still open one ticket between them: each
+// counter is taken over from its own holder.
+func TestNewTicketGuardCountersNameDifferentTickets(t *testing.T) {
+	f := setup(t)
+	f.svc.Intake.Store = laggingIndex{f.store}
+	ctx := context.Background()
+	const phone = "+8613800139300"
+	guard := sms.DefaultNewTicketGuard
+	key := "smsnew#" + sms.NumberKey(phone)
+	for i, l := range []ticket.RateLimit{
+		{Key: key, Max: 1, Window: guard},
+		{Key: key + "#half", Max: 1, Window: guard, Offset: guard / 2},
+	} {
+		r, err := f.svc.Intake.Receive(ctx, intake.Inbound{
+			Source: ticket.Source{Channel: ticket.SMS, ID: fmt.Sprintf("held-%d", i)}, Contact: ticket.Contact{Phone: phone},
+			Body: "旧的问题", At: f.clock.now(), Limits: []ticket.RateLimit{l},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.resolve(t, r.Ticket.ID)
+	}
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := sms.Message{Provider: sms.EndUserMessaging, ID: fmt.Sprintf("nd-%d", i), From: phone, Body: fmt.Sprintf("又停电了（%d）", i)}
+			if _, err := f.svc.Handle(ctx, m, false); err != nil {
+				t.Errorf("Handle: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	var opened []ticket.Ticket
+	for _, tk := range f.tickets(t) {
+		if tk.Contact.Phone == phone && tk.Status.Open() {
+			opened = append(opened, tk)
+		}
+	}
+	if len(opened) != 1 {
+		t.Fatalf("%d open tickets after two racing texts, want 1", len(opened))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -274,14 +275,15 @@ func (s *Service) receive(ctx context.Context, in intake.Inbound) (intake.Receip
 				return intake.Receipt{}, fmt.Errorf("load ticket %s holding the new-ticket guard: %w", lim.Holder, err)
 			}
 			open := err == nil && t.Status.Open()
+			// The two counters may name different finished tickets: each
+			// is taken over from its own holder.
+			i := slices.IndexFunc(in.Limits, func(l ticket.RateLimit) bool { return l.Key == lim.Key })
 			switch {
 			case open && t.ID != in.TicketID:
 				in.TicketID = t.ID
 				continue
-			case !open && in.Limits[0].Takeover != lim.Holder:
-				for i := range in.Limits {
-					in.Limits[i].Takeover = lim.Holder
-				}
+			case !open && i >= 0 && in.Limits[i].Takeover != lim.Holder:
+				in.Limits[i].Takeover = lim.Holder
 				continue
 			}
 		}
