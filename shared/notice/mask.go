@@ -54,7 +54,8 @@ const minCutDigits = 4
 // Text that ends in an ellipsis ("…" or "...") may have been cut short
 // before it got here, so what stands right before the ellipsis is treated
 // as the start of something longer: an address with only part of its
-// domain, or a number of minCutDigits or more digits, is masked too.
+// domain, or a number of minCutDigits or more digits, is masked too, also
+// when the cut fell on the separators between two groups ("138 00 …").
 //
 // Mask masks first and cuts after, so a cut never lets part of an address
 // or number through; the result has at most MaxText runes and never ends
@@ -331,7 +332,10 @@ func maskDigits(s string, cutOff bool) string {
 		run := string(rs[i:j])
 		// Trailing separators belong to the sentence.
 		trimmed := strings.TrimRightFunc(run, func(r rune) bool { return groupSep(r) && r != ')' && r != '）' })
-		cut := cutOff && j == len(rs) && (digits >= minCutDigits || digits > 0 && phonePrefix(trimmed))
+		// A cut may fall on the separators between two groups: "138 00 …"
+		// was cut inside the number all the same.
+		cut := cutOff && j+seps(j) == len(rs) && len(rs)-j <= maxSep &&
+			(digits >= minCutDigits || digits > 0 && phonePrefix(trimmed))
 		if digits < MinDigits && !cut {
 			// Skip past the digits seen so a later start inside the same
 			// short run is not tried again.

@@ -148,13 +148,39 @@ func TestMaskCutOffText(t *testing.T) {
 		{"cut after a Chinese ellipsis", "电话 13800……", "电话 [phone]……"},
 		{"three digits before an ellipsis stay", "房间 502…", "房间 502…"},
 		{"short count before an ellipsis stays", "停水2天…", "停水2天…"},
-		{"ellipsis after a space cuts nothing", "请回电 138 …", "请回电 138 …"},
+		{"three digits and a space before an ellipsis stay", "请回电 138 …", "请回电 138 …"},
 		{"ellipsis mid-text is no cut", "户号 44030… 停水", "户号 44030… 停水"},
 		{"address ending a sentence stays whole", "mail li@example.com.", "mail [email]."},
 		{"at sign without a local part", "meet @…", "meet @…"},
 		{"word cut before any at sign", "zhang.san…", "zhang.san…"},
 	}
 	checkMask(t, tests)
+}
+
+// TestMaskCutAfterSeparator: a summary is cut wherever its 120th
+// character falls, so the cut may come right after a separator between
+// two groups of digits; the number was cut through all the same.
+func TestMaskCutAfterSeparator(t *testing.T) {
+	checkMask(t, []maskCase{
+		{"after a dash", "call 1380-…", "call [phone]-…"},
+		{"after a space", "call 138 00 …", "call [phone] …"},
+		{"after a spaced dash", "请回电 138 - 0013 - …", "请回电 [phone] - …"},
+		{"after a dot", "户号 4403.…", "户号 [number].…"},
+		{"after a slash", "户号 4403/…", "户号 [number]/…"},
+		{"after a bracketed area code", "座机 (021) …", "座机 [phone] …"},
+		{"three dots after a dash", "call 1380-...", "call [phone]-..."},
+		{"three dots after a space", "请回电 138 00 ...", "请回电 [phone] ..."},
+		{"after a full-width space", "电话　１３８　００１３　…", "电话　[phone]　…"},
+		{"after a full-width hyphen", "电话１３８０－…", "电话[phone]－…"},
+		{"three dots after a full-width hyphen", "电话１３８０－...", "电话[phone]－..."},
+		{"after a full-width dot", "户号４４０３．…", "户号[number]．…"},
+		{"after a full-width underscore", "户号４４０３＿…", "户号[number]＿…"},
+		{"three digits after a dash stay", "房间 502-…", "房间 502-…"},
+		{"date before the cut stays", "停电 2026-12-01 …", "停电 2026-12-01 …"},
+		{"time before the cut stays", "上门 09:30 - …", "上门 09:30 - …"},
+		{"more separators than a number has", "户号 4403    …", "户号 4403    …"},
+		{"separator mid-text is no cut", "call 1380- … later", "call 1380- … later"},
+	})
 }
 
 // TestMaskMasksBeforeCutting: masking shortens text, so what lay past
@@ -283,6 +309,10 @@ func cutLeaks(s string) bool {
 		return false
 	}
 	rs := []rune(body)
+	// The cut may fall on the separators between two groups of digits.
+	for n := 0; n < 3 && len(rs) > 0 && (unicode.Is(unicode.Zs, rs[len(rs)-1]) || unicode.Is(unicode.Pd, rs[len(rs)-1])); n++ {
+		rs = rs[:len(rs)-1]
+	}
 	digits := 0
 	for i := len(rs) - 1; i >= 0 && unicode.IsDigit(rs[i]); i-- {
 		digits++
