@@ -42,14 +42,16 @@ const minCutDigits = 4
 // more digits in s with placeholders. Digits may be ASCII or full-width,
 // in groups with up to three separators between: spaces, dashes of any
 // kind, dots, middle dots, slashes, underscores or brackets, ASCII,
-// full-width or typographic ("138 - 0013 - 8000", "138·0013·8000"). A run
-// that starts with "+" or looks like a mainland mobile or landline number
-// becomes [phone], other long runs [number]. Addresses may have their at
-// sign full-width or spelled out ("li(at)example.cn", "li at example.cn").
-// What staff need stays
-// readable: dates (2026-12-01, 2026/12/1, 2026.12.01, full-width too),
-// times of day (9:30, 09:30:15), ticket references (FD-7K3MQ9), and
-// amounts ("¥1,234.56"; "120.00 - 30.00" is two numbers, not one).
+// full-width or typographic ("138 - 0013 - 8000", "138·0013·8000"), and
+// commas too in a phone number ("138，0013，8000"). A run that starts with
+// "+" or looks like a mainland mobile or landline number becomes [phone],
+// other long runs [number]. Addresses may have their at sign full-width
+// or spelled out ("li(at)example.cn", "li at example.cn"). What staff
+// need stays readable: dates (2026-12-01, 2026/12/1, 2026.12.01,
+// full-width too), times of day (9:30, 09:30:15), ticket references
+// (FD-7K3MQ9), amounts ("¥1,234.56", "1,234,567": commas in threes group
+// thousands; "120.00 - 30.00" is two numbers, not one) and lists
+// ("1201，1202").
 //
 // Text that ends in an ellipsis ("…" or "...") may have been cut short
 // before it got here, so what stands right before the ellipsis is treated
@@ -94,7 +96,7 @@ func window(s string) (body string, cutOff bool) {
 
 // inToken reports runes that may stand inside an address or a number.
 func inToken(r rune) bool {
-	return emailLocal(r) || emailDomain(r) || isAt(r) || unicode.IsDigit(r) || groupSep(r) || r == '＋'
+	return emailLocal(r) || emailDomain(r) || isAt(r) || unicode.IsDigit(r) || groupSep(r) || isComma(r) || r == '＋'
 }
 
 // splitCutMark splits a trailing ellipsis off s.
@@ -273,89 +275,174 @@ func groupSep(r rune) bool {
 // in "138 - 0013 - 8000".
 const maxSep = 3
 
+// isComma reports the commas that may stand between the groups of a phone
+// number ("138，0013，8000"), though mostly they end a clause or group an
+// amount in thousands.
+func isComma(r rune) bool { return r == ',' || r == '，' }
+
+// maxPhoneDigits is the most digits a phone number has (E.164).
+const maxPhoneDigits = 15
+
 // maskDigits replaces long runs of digits with MaskPhone or MaskNumber;
 // when cutOff, also a shorter run that s ends with.
 func maskDigits(s string, cutOff bool) string {
 	rs := []rune(s)
-	kept := keep(rs)
-	digit := func(j int) bool { return j < len(rs) && !kept[j] && unicode.IsDigit(rs[j]) }
-	// seps counts the separator runes from j on, up to maxSep+1.
-	seps := func(j int) int {
-		k := 0
-		for k <= maxSep && j+k < len(rs) && !kept[j+k] && groupSep(rs[j+k]) {
-			k++
-		}
-		return k
-	}
+	sc := digitScanner{rs: rs, kept: keep(rs), cutOff: cutOff}
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(rs); i++ {
-		if kept[i] || !(unicode.IsDigit(rs[i]) || rs[i] == '+' || rs[i] == '＋' || rs[i] == '(' || rs[i] == '（') {
+		if sc.kept[i] || !(unicode.IsDigit(rs[i]) || rs[i] == '+' || rs[i] == '＋' || rs[i] == '(' || rs[i] == '（') {
 			continue
 		}
-		// Scan a candidate run: groups of digits with a few separators
-		// between. group counts the digits since the last separators;
-		// fraction says those were a single dot, as in an amount.
-		j, digits, group, fraction := i, 0, 0, false
-		var ds []rune
-	scan:
-		for j < len(rs) && !kept[j] {
-			r := rs[j]
-			switch {
-			case unicode.IsDigit(r):
-				digits++
-				group++
-				ds = append(ds, r)
-				j++
-			case (r == '+' || r == '＋') && j == i:
-				j++
-			case groupSep(r):
-				k := seps(j)
-				if k > maxSep || !digit(j+k) {
-					if (r == ')' || r == '）') && digits > 0 {
-						j++
-						continue
-					}
-					break scan
-				}
-				// "120.00 - 30.00" is arithmetic, not one number.
-				if k > 1 && fraction && group == 2 {
-					break scan
-				}
-				fraction = k == 1 && (r == '.' || r == '．')
-				group = 0
-				j += k
-			default:
-				break scan
-			}
+		// Commas join groups only into a phone number, and never into
+		// what reads as an amount ("1,234,567"); otherwise a comma ends
+		// the run, as in a list ("1201，1202").
+		run := sc.scan(i, true)
+		if !run.commas || !run.masked() || !run.phone() || len(run.digits) > maxPhoneDigits || thousands(rs[i:run.end], run.cut) {
+			run = sc.scan(i, false)
 		}
-		run := string(rs[i:j])
-		// Trailing separators belong to the sentence.
-		trimmed := strings.TrimRightFunc(run, func(r rune) bool { return groupSep(r) && r != ')' && r != '）' })
-		// A cut may fall on the separators between two groups: "138 00 …"
-		// was cut inside the number all the same.
-		cut := cutOff && j+seps(j) == len(rs) && len(rs)-j <= maxSep &&
-			(digits >= minCutDigits || digits > 0 && phonePrefix(trimmed))
-		if digits < MinDigits && !cut {
+		if !run.masked() {
 			// Skip past the digits seen so a later start inside the same
 			// short run is not tried again.
-			if digits > 0 {
-				i = j - 1
+			if len(run.digits) > 0 {
+				i = run.stop - 1
 			}
 			continue
 		}
-		j = i + utf8.RuneCountInString(trimmed)
 		b.WriteString(string(rs[last:i]))
-		if phoneLike(trimmed, ds) || cut && phoneStart(ds) {
+		if run.phone() {
 			b.WriteString(MaskPhone)
 		} else {
 			b.WriteString(MaskNumber)
 		}
-		last = j
-		i = j - 1
+		last = run.end
+		i = run.end - 1
 	}
 	b.WriteString(string(rs[last:]))
 	return b.String()
+}
+
+// digitScanner reads candidate runs of digits for maskDigits.
+type digitScanner struct {
+	rs     []rune
+	kept   []bool // runes of dates, times and references
+	cutOff bool   // the text was cut short at its end
+}
+
+// digitRun is a candidate run of digits.
+type digitRun struct {
+	stop   int    // where the scan stopped
+	end    int    // where the run ends: trailing separators belong to the sentence
+	text   string // the run up to end
+	digits []rune
+	cut    bool // the cut at the end of the text went through the run
+	commas bool // commas stand between some of its groups
+}
+
+// masked reports a run Mask hides.
+func (r digitRun) masked() bool { return len(r.digits) >= MinDigits || r.cut }
+
+// phone reports a run that is, or starts, a phone number.
+func (r digitRun) phone() bool {
+	return phoneLike(r.text, r.digits) || r.cut && phoneStart(r.digits)
+}
+
+// scan reads the run from rs[i]: groups of digits with a few separators
+// between, commas among them when commas.
+func (sc digitScanner) scan(i int, commas bool) digitRun {
+	rs, kept := sc.rs, sc.kept
+	sep := func(r rune) bool { return groupSep(r) || commas && isComma(r) }
+	// seps counts the separator runes from j on, up to maxSep+1.
+	seps := func(j int) int {
+		k := 0
+		for k <= maxSep && j+k < len(rs) && !kept[j+k] && sep(rs[j+k]) {
+			k++
+		}
+		return k
+	}
+	digit := func(j int) bool { return j < len(rs) && !kept[j] && unicode.IsDigit(rs[j]) }
+	// group counts the digits since the last separators; fraction says
+	// those were a single dot, as in an amount.
+	run := digitRun{}
+	j, group, fraction := i, 0, false
+scan:
+	for j < len(rs) && !kept[j] {
+		r := rs[j]
+		switch {
+		case unicode.IsDigit(r):
+			// No phone number is longer: stop before a long list of
+			// numbers makes this quadratic.
+			if commas && len(run.digits) > maxPhoneDigits {
+				break scan
+			}
+			group++
+			run.digits = append(run.digits, r)
+			j++
+		case (r == '+' || r == '＋') && j == i:
+			j++
+		case sep(r):
+			k := seps(j)
+			if k > maxSep || !digit(j+k) {
+				if (r == ')' || r == '）') && len(run.digits) > 0 {
+					j++
+					continue
+				}
+				break scan
+			}
+			// "120.00 - 30.00" is arithmetic, not one number.
+			if k > 1 && fraction && group == 2 {
+				break scan
+			}
+			fraction = k == 1 && (r == '.' || r == '．')
+			for _, r := range rs[j : j+k] {
+				run.commas = run.commas || isComma(r)
+			}
+			group = 0
+			j += k
+		default:
+			break scan
+		}
+	}
+	run.stop = j
+	run.text = strings.TrimRightFunc(string(rs[i:j]), func(r rune) bool { return groupSep(r) && r != ')' && r != '）' })
+	run.end = i + utf8.RuneCountInString(run.text)
+	// A cut may fall on the separators between two groups: "138 00 …"
+	// was cut inside the number all the same.
+	n := len(run.digits)
+	run.cut = sc.cutOff && j+seps(j) == len(rs) && len(rs)-j <= maxSep &&
+		(n >= minCutDigits || n > 0 && phonePrefix(run.text))
+	return run
+}
+
+// thousands reports a run whose commas group its digits in threes, as in
+// an amount ("1,234,567", "¥12,345.67"): one to three digits before the
+// first comma, three after each. When open, the text was cut in the last
+// group, which may be shorter.
+func thousands(run []rune, open bool) bool {
+	first := true
+	for k, r := range run {
+		if !isComma(r) {
+			continue
+		}
+		if first {
+			n := 0
+			for m := k - 1; m >= 0 && unicode.IsDigit(run[m]); m-- {
+				n++
+			}
+			if n < 1 || n > 3 {
+				return false
+			}
+			first = false
+		}
+		n := 0
+		for k+1+n < len(run) && unicode.IsDigit(run[k+1+n]) {
+			n++
+		}
+		if n != 3 && !(open && k+1+n == len(run) && n > 0 && n < 3) {
+			return false
+		}
+	}
+	return true
 }
 
 // phoneLike tells phone numbers from other long numbers: an international

@@ -94,6 +94,32 @@ func TestMaskSeparators(t *testing.T) {
 	})
 }
 
+// TestMaskCommas: a phone number may be grouped with commas; an amount
+// grouped in thousands stays readable, and so does a list of numbers.
+func TestMaskCommas(t *testing.T) {
+	checkMask(t, []maskCase{
+		{"full-width commas", "号码：138，0013，8000", "号码：[phone]"},
+		{"ASCII commas", "call 138,0013,8000", "call [phone]"},
+		{"commas and spaces", "call 138, 0013, 8000 now", "call [phone] now"},
+		{"full-width digits and commas", "电话１３８，００１３，８０００。", "电话[phone]。"},
+		{"landline", "座机 010,6234,5678", "座机 [phone]"},
+		{"international", "call +44,20,7946,0958", "call [phone]"},
+		{"after a comma that ends a clause", "户号 440305，电话 138，0013，8000", "户号 440305，电话 [phone]"},
+		{"two phones in a list", "13800138000,13900139000", "[phone],[phone]"},
+		{"cut", "号码：138，0013，80…", "号码：[phone]…"},
+		{"cut after a comma", "号码：138，0013，…", "号码：[phone]，…"},
+		{"thousands", "欠费 1,234,567 元", "欠费 1,234,567 元"},
+		{"thousands with cents", "¥12,345,678.90", "¥12,345,678.90"},
+		{"thousands like a mobile number", "共 13,800,138,000 元", "共 13,800,138,000 元"},
+		{"thousands cut", "共 13,800,13…", "共 13,800,13…"},
+		{"thousands in brackets", "调整 (1,234,567)", "调整 (1,234,567)"},
+		{"list of rooms", "房间1201，1202，1203漏水", "房间1201，1202，1203漏水"},
+		{"list of counts", "共 3, 5, 7 户", "共 3, 5, 7 户"},
+		{"decimal comma", "montant 1 234,50 €", "montant 1 234,50 €"},
+		{"long number after a comma", "户号，4403051234567", "户号，[number]"},
+	})
+}
+
 // TestMaskKeepsWhatStaffNeed: dates, times, references, amounts and short
 // numbers stay readable, whatever separators they are written with.
 func TestMaskKeepsWhatStaffNeed(t *testing.T) {
@@ -115,6 +141,9 @@ func TestMaskKeepsWhatStaffNeed(t *testing.T) {
 		"re FD-7K3MQ9",
 		"re fd-234567 8号楼",
 		"多扣了 ¥1,234.56",
+		"欠费 1,234,567 元",
+		"欠费１，２３４，５６７元",
+		"共 12,345,678.90 元",
 		"refund $120.00",
 		"montant 1 234,50 €",
 		"应付 120.00 - 30.00 = 90.00",
@@ -213,6 +242,7 @@ func TestMaskReadsWholeWords(t *testing.T) {
 		{"address", " zhang.san@gmail.com，谢谢", "zhang.san"},
 		{"number", " 请回电 138 0013 8000。", "138"},
 		{"address among words", " write to zhang.san@gmail.com please", "zhang.san"},
+		{"number with commas", " 请回电 138，0013，8000。", "138，"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -276,7 +306,7 @@ func leaks(s string) string {
 }
 
 func FuzzMask(f *testing.F) {
-	for _, s := range []string{"请回电13800138000", "+44 20 7946 0958", "li.lei@example.com", "2026-11-23", "（０２１）６２３４５６７８", "a@b.c@d.e", "1-2-3-4-5-6-7-8"} {
+	for _, s := range []string{"请回电13800138000", "+44 20 7946 0958", "li.lei@example.com", "2026-11-23", "（０２１）６２３４５６７８", "a@b.c@d.e", "1-2-3-4-5-6-7-8", "号码：138，0013，8000", "¥12,345,678.90", "call 138 00 1…"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -310,11 +340,12 @@ func cutLeaks(s string) bool {
 	}
 	rs := []rune(body)
 	// The cut may fall on the separators between two groups of digits.
-	for n := 0; n < 3 && len(rs) > 0 && (unicode.Is(unicode.Zs, rs[len(rs)-1]) || unicode.Is(unicode.Pd, rs[len(rs)-1])); n++ {
-		rs = rs[:len(rs)-1]
+	end := len(rs)
+	for n := 0; n < 3 && end > 0 && (unicode.Is(unicode.Zs, rs[end-1]) || unicode.Is(unicode.Pd, rs[end-1])); n++ {
+		end--
 	}
 	digits := 0
-	for i := len(rs) - 1; i >= 0 && unicode.IsDigit(rs[i]); i-- {
+	for i := end - 1; i >= 0 && unicode.IsDigit(rs[i]); i-- {
 		digits++
 	}
 	if digits >= 4 {
