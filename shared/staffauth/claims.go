@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/frontdesk/frontdesk/shared/identity"
 )
@@ -111,9 +112,7 @@ func List(v string) []string {
 			v = v[1 : len(v)-1]
 		}
 	}
-	return nonEmpty(strings.FieldsFunc(v, func(r rune) bool {
-		return r == ',' || r == ' ' || r == '\t' || r == '\n' || r == '\r'
-	}))
+	return nonEmpty(strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }))
 }
 
 func nonEmpty(items []string) []string {
