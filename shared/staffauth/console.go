@@ -185,6 +185,7 @@ func (c *Console) devLogin(w http.ResponseWriter, r *http.Request) {
 	as := r.PostFormValue("as")
 	for _, s := range c.cfg.Dev {
 		if s.Subject == as {
+			c.cfg.Sessions.endFlow(w)
 			c.signedIn(w, r, s, f.Next)
 			return
 		}
@@ -246,7 +247,6 @@ func (c *Console) callback(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) signedIn(w http.ResponseWriter, r *http.Request, s identity.Staff, next string) {
-	c.cfg.Sessions.endFlow(w)
 	if err := c.cfg.Sessions.start(w, s); err != nil {
 		c.fail(w, r, http.StatusInternalServerError, "Signing in failed. Try again.", err)
 		return

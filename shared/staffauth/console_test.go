@@ -273,6 +273,12 @@ func TestConsoleOIDC(t *testing.T) {
 		t.Error("session cookie shows the subject in clear")
 	}
 
+	// The sign-in cookie went with the callback: the same callback again
+	// (a replayed or leaked URL) signs nobody in.
+	if resp, _ := do(t, c, "GET", back, nil); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("callback replayed = %d, want 400", resp.StatusCode)
+	}
+
 	resp, body = do(t, c, "GET", app.URL+"/console/tickets", nil)
 	var got pageBody
 	if err := json.Unmarshal([]byte(body), &got); resp.StatusCode != 200 || err != nil {
