@@ -21,6 +21,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/identity"
 )
 
@@ -188,3 +189,13 @@ var (
 	ErrCSRF         = errors.New("form has expired or did not come from Frontdesk: reload the page and try again")
 	errSessionCrypt = errors.New("session cookie does not decrypt")
 )
+
+// ClaimsFromEnv reads the claim names a staff function maps identities
+// from: STAFF_ROLE_CLAIM and STAFF_QUEUE_CLAIM (template parameters
+// StaffRoleClaim and StaffQueueClaim), the defaults when unset.
+func ClaimsFromEnv(r *env.Reader) Claims {
+	return Claims{
+		Role:  r.Optional("STAFF_ROLE_CLAIM", DefaultRoleClaim),
+		Queue: r.Optional("STAFF_QUEUE_CLAIM", DefaultQueueClaim),
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/identity"
 )
 
@@ -163,5 +164,21 @@ func TestMayBlast(t *testing.T) {
 				t.Errorf("MayBlast(%v, %v) = %v, want %v", tt.s.Roles, tt.emergency, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestClaimsFromEnv(t *testing.T) {
+	tests := []struct {
+		vars map[string]string
+		want Claims
+	}{
+		{map[string]string{}, Claims{Role: "cognito:groups", Queue: "custom:queues"}},
+		{map[string]string{"STAFF_ROLE_CLAIM": " roles ", "STAFF_QUEUE_CLAIM": "queues"}, Claims{Role: "roles", Queue: "queues"}},
+	}
+	for _, tt := range tests {
+		r := env.New(func(k string) string { return tt.vars[k] })
+		if got := ClaimsFromEnv(r); got != tt.want || r.Err() != nil {
+			t.Errorf("ClaimsFromEnv(%v) = %+v, %v; want %+v", tt.vars, got, r.Err(), tt.want)
+		}
 	}
 }
