@@ -53,13 +53,6 @@ var (
 	ErrUTF16         = errors.New("audience is UTF-16: save it as UTF-8 or GBK CSV")
 )
 
-// Languages a recipient can be given, as the language column is read.
-const (
-	ZhHans = "zh-Hans"
-	ZhHant = "zh-Hant"
-	En     = "en"
-)
-
 // Row is one data line of an audience: a recipient, or a problem.
 type Row struct {
 	// Line is the line number in the file, counting from 1 and including
@@ -69,7 +62,7 @@ type Row struct {
 	// (only for the caller's report, never to be logged).
 	Phone    string
 	Name     string
-	Language string // ZhHans, ZhHant, En or "" (the blast's default)
+	Language string // ticket.LangZhHans, LangZhHant, LangEn or "" (the blast's default)
 	// Problem is "" for a recipient, else one of the row problem codes.
 	Problem string
 	// FirstLine is, for a duplicate, the line where the number first
@@ -397,17 +390,17 @@ func (c columns) row(line int, fields []string) Row {
 }
 
 // Language reads a language as people write it in an audience file ("zh",
-// "zh-CN", "中文", "繁體", "English") as ZhHans, ZhHant or En, or "" when it
-// is none of them.
+// "zh-CN", "中文", "繁體", "English") as ticket.LangZhHans, LangZhHant or
+// LangEn, or "" when it is none of them.
 func Language(s string) string {
 	k := strings.ReplaceAll(ticket.Fold(s), "_", "-")
 	switch k {
 	case "zh", "zh-cn", "zh-hans", "zh-sg", "zh-hans-cn", "cn", "chinese", "中文", "简体", "简体中文", "汉语", "普通话":
-		return ZhHans
+		return ticket.LangZhHans
 	case "zh-tw", "zh-hk", "zh-mo", "zh-hant", "zh-hant-tw", "zh-hant-hk", "繁体", "繁體", "繁体中文", "繁體中文", "正體中文":
-		return ZhHant
+		return ticket.LangZhHant
 	case "en", "en-us", "en-gb", "en-hk", "english", "英文", "英语", "英語":
-		return En
+		return ticket.LangEn
 	}
 	return ""
 }

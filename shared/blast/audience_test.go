@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
 // readAll reads an audience into memory for a test.
@@ -38,29 +40,29 @@ func TestRead(t *testing.T) {
 		sum  Summary
 	}{
 		{"audience_en_bom_crlf.csv", []Row{
-			{Line: 2, Phone: "+8613800138000", Name: "Li, Ming", Language: ZhHans},
-			{Line: 3, Phone: "+8613900139000", Name: "Ann Lee", Language: En},
-			{Line: 5, Phone: "+8613800138000", Name: "Dup Li", Language: ZhHans, Problem: CodeDuplicate, FirstLine: 2},
-			{Line: 6, Phone: "12345", Name: "Bad Number", Language: En, Problem: "phone_invalid"},
-			{Line: 7, Name: "No Phone", Language: En, Problem: CodeNoPhone},
+			{Line: 2, Phone: "+8613800138000", Name: "Li, Ming", Language: ticket.LangZhHans},
+			{Line: 3, Phone: "+8613900139000", Name: "Ann Lee", Language: ticket.LangEn},
+			{Line: 5, Phone: "+8613800138000", Name: "Dup Li", Language: ticket.LangZhHans, Problem: CodeDuplicate, FirstLine: 2},
+			{Line: 6, Phone: "12345", Name: "Bad Number", Language: ticket.LangEn, Problem: "phone_invalid"},
+			{Line: 7, Name: "No Phone", Language: ticket.LangEn, Problem: CodeNoPhone},
 			{Line: 8, Problem: CodeBadRow},
-			{Line: 9, Phone: "+8613600136000", Name: "Excel Text", Language: ZhHant},
+			{Line: 9, Phone: "+8613600136000", Name: "Excel Text", Language: ticket.LangZhHant},
 			{Line: 10, Phone: "+8613500135000", Name: "Apostrophe", Warning: WarnLanguage},
-			{Line: 11, Phone: "+442079460958", Name: `Chen "CC" Chen`, Language: En},
+			{Line: 11, Phone: "+442079460958", Name: `Chen "CC" Chen`, Language: ticket.LangEn},
 		}, Summary{Header: true, Encoding: "UTF-8", Rows: 9, Recipients: 5, Invalid: 3, Duplicates: 1, Warnings: 1, Unique: 5}},
 		{"audience_zh_gbk.csv", []Row{
-			{Line: 2, Phone: "+8613800138000", Name: "陈小姐", Language: ZhHans},
-			{Line: 3, Phone: "+8613900139000", Name: "王先生", Language: ZhHant},
+			{Line: 2, Phone: "+8613800138000", Name: "陈小姐", Language: ticket.LangZhHans},
+			{Line: 3, Phone: "+8613900139000", Name: "王先生", Language: ticket.LangZhHant},
 			{Line: 4, Phone: "+8613800138000", Name: "重复的陈小姐", Problem: CodeDuplicate, FirstLine: 2},
-			{Line: 5, Phone: "电话不对", Name: "李四", Language: ZhHans, Problem: "phone_invalid"},
+			{Line: 5, Phone: "电话不对", Name: "李四", Language: ticket.LangZhHans, Problem: "phone_invalid"},
 		}, Summary{Header: true, Encoding: "GB18030", Rows: 4, Recipients: 2, Invalid: 1, Duplicates: 1, Unique: 2}},
 		{"audience_noheader.tsv", []Row{
-			{Line: 1, Phone: "+8613800138000", Name: "张三", Language: En},
+			{Line: 1, Phone: "+8613800138000", Name: "张三", Language: ticket.LangEn},
 			{Line: 2, Phone: "+8613900139000", Name: "李四"},
 			{Line: 3, Phone: "+8613700137000"},
 		}, Summary{Encoding: "UTF-8", Rows: 3, Recipients: 3, Unique: 3}},
 		{"audience_zh_hant.csv", []Row{
-			{Line: 2, Phone: "+85251234567", Name: "陳大文", Language: ZhHant},
+			{Line: 2, Phone: "+85251234567", Name: "陳大文", Language: ticket.LangZhHant},
 		}, Summary{Header: true, Encoding: "UTF-8", Rows: 1, Recipients: 1, Unique: 1}},
 	}
 	for _, tt := range tests {
@@ -150,9 +152,9 @@ func TestReadLateGBKField(t *testing.T) {
 
 func TestLanguage(t *testing.T) {
 	tests := []struct{ in, want string }{
-		{"zh", ZhHans}, {"zh_CN", ZhHans}, {"中文", ZhHans}, {"简体", ZhHans},
-		{"zh-TW", ZhHant}, {"繁體", ZhHant}, {"ZH-HANT", ZhHant},
-		{"EN", En}, {"English", En}, {"英文", En},
+		{"zh", ticket.LangZhHans}, {"zh_CN", ticket.LangZhHans}, {"中文", ticket.LangZhHans}, {"简体", ticket.LangZhHans},
+		{"zh-TW", ticket.LangZhHant}, {"繁體", ticket.LangZhHant}, {"ZH-HANT", ticket.LangZhHant},
+		{"EN", ticket.LangEn}, {"English", ticket.LangEn}, {"英文", ticket.LangEn},
 		{"fr", ""}, {"", ""},
 	}
 	for _, tt := range tests {

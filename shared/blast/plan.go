@@ -25,9 +25,9 @@ type Planner struct {
 	count map[string]int
 }
 
-// NewPlanner plans a blast with the message texts by language (ZhHans,
-// ZhHant, En); recipients whose language has no text, or none given, get
-// defaultLanguage's.
+// NewPlanner plans a blast with the message texts by language
+// (ticket.LangZhHans, LangZhHant, LangEn); recipients whose language has no
+// text, or none given, get defaultLanguage's.
 func NewPlanner(texts map[string]string, defaultLanguage string) (*Planner, error) {
 	if texts[defaultLanguage] == "" {
 		return nil, fmt.Errorf("plan blast: no text in the default language %q", defaultLanguage)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/shared/blast"
 	"github.com/frontdesk/frontdesk/shared/sms"
+	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
 // count is the SMS channel's segment counter, as the blast sender wires it.
@@ -28,38 +29,38 @@ func TestPlan(t *testing.T) {
 	}{
 		{
 			"one part each",
-			map[string]string{blast.ZhHans: zh70, blast.En: strings.Repeat("a", 160)},
+			map[string]string{ticket.LangZhHans: zh70, ticket.LangEn: strings.Repeat("a", 160)},
 			2,
 			blast.Plan{Recipients: 4, Segments: 4, Pace: 2, Duration: 2 * time.Second, Languages: []blast.LanguagePlan{
-				{Language: blast.En, Recipients: 1, Encoding: "GSM-7", Parts: 1, Segments: 1},
-				{Language: blast.ZhHans, Recipients: 3, Encoding: "UCS-2", Parts: 1, Segments: 3},
+				{Language: ticket.LangEn, Recipients: 1, Encoding: "GSM-7", Parts: 1, Segments: 1},
+				{Language: ticket.LangZhHans, Recipients: 3, Encoding: "UCS-2", Parts: 1, Segments: 3},
 			}},
 		},
 		{
 			// One Chinese character too many splits the text in two parts of
 			// 67; a euro sign costs two septets.
 			"split texts",
-			map[string]string{blast.ZhHans: zh70 + "。", blast.En: strings.Repeat("a", 159) + "€"},
+			map[string]string{ticket.LangZhHans: zh70 + "。", ticket.LangEn: strings.Repeat("a", 159) + "€"},
 			3,
 			blast.Plan{Recipients: 4, Segments: 8, Pace: 3, Duration: 2 * time.Second, Languages: []blast.LanguagePlan{
-				{Language: blast.En, Recipients: 1, Encoding: "GSM-7", Parts: 2, Segments: 2},
-				{Language: blast.ZhHans, Recipients: 3, Encoding: "UCS-2", Parts: 2, Segments: 6},
+				{Language: ticket.LangEn, Recipients: 1, Encoding: "GSM-7", Parts: 2, Segments: 2},
+				{Language: ticket.LangZhHans, Recipients: 3, Encoding: "UCS-2", Parts: 2, Segments: 6},
 			}},
 		},
 		{
 			// Without an English text everyone gets the default.
 			"default language only",
-			map[string]string{blast.ZhHans: "停水通知"},
+			map[string]string{ticket.LangZhHans: "停水通知"},
 			1,
 			blast.Plan{Recipients: 4, Segments: 4, Pace: 1, Duration: 4 * time.Second, Languages: []blast.LanguagePlan{
-				{Language: blast.ZhHans, Recipients: 4, Encoding: "UCS-2", Parts: 1, Segments: 4},
+				{Language: ticket.LangZhHans, Recipients: 4, Encoding: "UCS-2", Parts: 1, Segments: 4},
 			}},
 		},
 	}
 	audience := "phone,language\n13800138000,zh\n13900139000,en\n13700137000,\n13600136000,fr\n13800138000,en\nbad,en\n"
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := blast.NewPlanner(tt.texts, blast.ZhHans)
+			p, err := blast.NewPlanner(tt.texts, ticket.LangZhHans)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,10 +79,10 @@ func TestPlan(t *testing.T) {
 }
 
 func TestPlanRefuses(t *testing.T) {
-	if _, err := blast.NewPlanner(map[string]string{blast.En: "Water off"}, blast.ZhHans); err == nil {
+	if _, err := blast.NewPlanner(map[string]string{ticket.LangEn: "Water off"}, ticket.LangZhHans); err == nil {
 		t.Error("NewPlanner without a default text gave no error")
 	}
-	p, _ := blast.NewPlanner(map[string]string{blast.En: "Water off"}, blast.En)
+	p, _ := blast.NewPlanner(map[string]string{ticket.LangEn: "Water off"}, ticket.LangEn)
 	for _, pace := range []float64{0, -1} {
 		if _, err := p.Plan(count, pace); err == nil {
 			t.Errorf("Plan at pace %v gave no error", pace)
@@ -122,9 +123,9 @@ func (a *audience) Read(p []byte) (int, error) {
 // numbers it grows with the set only.
 func BenchmarkPlan(b *testing.B) {
 	texts := map[string]string{
-		blast.ZhHans: "【自来水】11月24日9:00-17:00解放路停水抢修，请提前储水。回复TD退订",
-		blast.ZhHant: "【自來水】11月24日9:00-17:00解放路停水搶修，請提前儲水。回覆TD退訂",
-		blast.En:     "Water: no supply on Jiefang Rd 24 Nov 09:00-17:00 for repairs. Reply STOP to opt out",
+		ticket.LangZhHans: "【自来水】11月24日9:00-17:00解放路停水抢修，请提前储水。回复TD退订",
+		ticket.LangZhHant: "【自來水】11月24日9:00-17:00解放路停水搶修，請提前儲水。回覆TD退訂",
+		ticket.LangEn:     "Water: no supply on Jiefang Rd 24 Nov 09:00-17:00 for repairs. Reply STOP to opt out",
 	}
 	for _, size := range []struct{ rows, unique int }{{20_000, 20_000}, {200_000, 200_000}, {200_000, 1_000}} {
 		b.Run(fmt.Sprintf("rows=%d/unique=%d", size.rows, size.unique), func(b *testing.B) {
@@ -135,7 +136,7 @@ func BenchmarkPlan(b *testing.B) {
 				var ms runtime.MemStats
 				runtime.ReadMemStats(&ms)
 				base := ms.HeapInuse
-				p, err := blast.NewPlanner(texts, blast.ZhHans)
+				p, err := blast.NewPlanner(texts, ticket.LangZhHans)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,7 +1,6 @@
 package ticket
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -76,8 +75,8 @@ func (e *CallbackTextError) Error() string {
 //   - A day is today, tomorrow, the day after, a weekday, a date with the
 //     month in words ("3 Dec", "12月3日") or in ISO order ("2026-12-03").
 //     "12/3" is refused as ambiguous (3 December or 12 March) unless one
-//     number cannot be a month. A weekday alone is the next such day, today
-//     included; "下周五" is Friday of next week; "next Friday" is refused when
+//     number cannot be a month. A weekday alone is the next such day: today
+//     if the time is still ahead, else a week on; "下周五" is Friday of next week; "next Friday" is refused when
 //     the coming Friday and Friday of next week differ.
 //   - A time ("10am", "14:00", "下午2点", "9点半") stands for a window of
 //     r.Length; a range ("2-4pm", "2点到4点") is that range; a part of the
@@ -104,7 +103,7 @@ func ReadCallback(text string, r CallbackReading) (CallbackWindow, error) {
 	}
 	s := normalizeCallbackText(text)
 	today := civilDate(r.Now.In(r.Zone))
-	days, s, dayPeriod, err := findDays(s, today)
+	days, s, dayPeriod, weekdayToday, err := findDays(s, today)
 	if err != nil {
 		return CallbackWindow{}, err
 	}
@@ -140,8 +139,12 @@ func ReadCallback(text string, r CallbackReading) (CallbackWindow, error) {
 		w = wallWindow{from: 0, to: 24 * 60, part: true}
 	}
 	candidates := days
-	if len(candidates) == 0 {
+	switch {
+	case len(candidates) == 0:
 		candidates = []date{today, today.add(1)}
+	case weekdayToday:
+		// "Friday afternoon" said on a Friday evening is next Friday's.
+		candidates = []date{today, today.add(7)}
 	}
 	var picked []resolved
 	var fallback *resolved
@@ -556,11 +559,9 @@ func blank(s string, i, j int) string {
 
 // findDays finds the day the text names and blanks what it read. More than
 // one different day, or a numeric date that reads both ways, is ambiguous.
-func findDays(s string, today date) ([]date, string, string, error) {
-	var days []date
+func findDays(s string, today date) (days []date, rest, period string, weekdayToday bool, err error) {
 	var ambiguous []string
-	var period string
-	invalid := false
+	invalid, bareToday := false, false
 	add := func(d date) {
 		for _, x := range days {
 			if x == d {
@@ -663,6 +664,7 @@ func findDays(s string, today date) ([]date, string, string, error) {
 			add(weekOf(today, 0, wd))
 		default:
 			add(onOrAfter(today, wd))
+			bareToday = bareToday || wd == today.weekday()
 		}
 	})
 	each(reENWeekday, 0, func(m []string) {
@@ -681,6 +683,7 @@ func findDays(s string, today date) ([]date, string, string, error) {
 			ambiguous = append(ambiguous, coming.String(), following.String())
 		default:
 			add(onOrAfter(today, wd))
+			bareToday = bareToday || wd == today.weekday()
 		}
 	})
 	dayOfMonth := func(m []string) {
@@ -701,17 +704,17 @@ func findDays(s string, today date) ([]date, string, string, error) {
 		for _, d := range days {
 			ambiguous = append(ambiguous, d.String())
 		}
-		return nil, s, "", &CallbackTextError{Code: CodeAmbiguous, Readings: uniq(ambiguous)}
+		return nil, s, "", false, &CallbackTextError{Code: CodeAmbiguous, Readings: uniq(ambiguous)}
 	case len(days) > 1:
 		readings := make([]string, len(days))
 		for i, d := range days {
 			readings[i] = d.String()
 		}
-		return nil, s, "", &CallbackTextError{Code: CodeAmbiguous, Readings: readings}
+		return nil, s, "", false, &CallbackTextError{Code: CodeAmbiguous, Readings: readings}
 	case invalid && len(days) == 0:
-		return nil, s, "", &CallbackTextError{Code: CodeDate}
+		return nil, s, "", false, &CallbackTextError{Code: CodeDate}
 	}
-	return days, s, period, nil
+	return days, s, period, bareToday && len(days) == 1 && days[0] == today, nil
 }
 
 func containsDate(ds []date, d date) bool {
@@ -940,10 +943,3 @@ func wordAt(s string, i, n int) bool {
 
 func isASCIIDigit(c byte) bool  { return c >= '0' && c <= '9' }
 func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' }
-
-// IsCallbackTextError reports whether err is a refusal of ReadCallback with
-// the given code.
-func IsCallbackTextError(err error, code string) bool {
-	var e *CallbackTextError
-	return errors.As(err, &e) && e.Code == code
-}
