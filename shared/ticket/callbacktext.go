@@ -150,7 +150,10 @@ func ReadCallback(text string, r CallbackReading) (CallbackWindow, error) {
 	var fallback *resolved
 	for _, d := range candidates {
 		for _, rv := range r.resolve(d, w) {
-			if fallback == nil {
+			// When nothing fits, the refusal is about the first reading
+			// still ahead ("10am" on a Friday evening: Saturday is closed),
+			// else about the first one (it has passed).
+			if fallback == nil || fallback.err == nil && !fallback.start.After(r.Now) && rv.start.After(r.Now) {
 				rv := rv
 				fallback = &rv
 			}
@@ -215,13 +218,12 @@ func (r CallbackReading) resolve(d date, w wallWindow) []resolved {
 
 func (r CallbackReading) resolveOne(d date, w wallWindow) resolved {
 	req := CallbackRequest{Date: d.String(), TimeZone: r.Zone.String()}
-	start, ok := wallInstant(d.y, d.m, d.d, w.from, r.Zone)
-	if !ok {
-		return resolved{req: req, err: &CallbackTextError{Code: CodeSkippedTime, Readings: []string{d.String() + " " + clock(w.from)}}}
-	}
 	if w.part {
+		// A part of the day starts when the clock reaches it, even where
+		// the clocks skip its first minutes (midnight, in some zones).
+		start := firstAtOrAfterWall(d.y, d.m, d.d, w.from, r.Zone)
 		end := firstAtOrAfterWall(d.y, d.m, d.d, w.to, r.Zone)
-		start, end, ok = r.businessPart(start, end)
+		start, end, ok := r.businessPart(start, end)
 		if !ok {
 			// Nothing of that part of the day is open: let the calendar say
 			// what is allowed.
@@ -237,6 +239,10 @@ func (r CallbackReading) resolveOne(d date, w wallWindow) resolved {
 		}
 		req.From, req.To = wallClock(start, r.Zone, d), wallClock(end, r.Zone, d)
 		return resolved{req: req, start: start, end: end, open: r.Calendar.IsOpen(start) && end.After(start)}
+	}
+	start, ok := wallInstant(d.y, d.m, d.d, w.from, r.Zone)
+	if !ok {
+		return resolved{req: req, err: &CallbackTextError{Code: CodeSkippedTime, Readings: []string{d.String() + " " + clock(w.from)}}}
 	}
 	// The window's length is counted on the wall clock, as the request
 	// states it: "1:30am" on a night that repeats an hour is 01:30–02:30.

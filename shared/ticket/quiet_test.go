@@ -118,3 +118,37 @@ func TestQuietZone(t *testing.T) {
 		}
 	}
 }
+
+func TestWallInstant(t *testing.T) {
+	newYork, london, santiago := mustZone("America/New_York"), mustZone("Europe/London"), mustZone("America/Santiago")
+	utc := func(s string) time.Time { return at(time.UTC, s) }
+	tests := []struct {
+		name    string
+		zone    *time.Location
+		y       int
+		m       time.Month
+		d, min  int
+		want    time.Time // first instant at or after the wall time
+		skipped bool
+	}{
+		{"ordinary", shanghai, 2026, 11, 23, 9 * 60, utc("2026-11-23 01:00"), false},
+		{"New York skipped", newYork, 2026, 3, 8, 2*60 + 30, utc("2026-03-08 07:00"), true},
+		{"New York repeated: first", newYork, 2026, 11, 1, 90, utc("2026-11-01 05:30"), false},
+		{"London skipped", london, 2026, 3, 29, 90, utc("2026-03-29 01:00"), true},
+		{"London repeated: first", london, 2026, 10, 25, 90, utc("2026-10-25 00:30"), false},
+		// Santiago's clocks jump from 00:00 to 01:00 on 2026-09-06.
+		{"skipped midnight", santiago, 2026, 9, 6, 0, utc("2026-09-06 04:00"), true},
+		{"day after normalized", shanghai, 2026, 11, 30, 24 * 60, utc("2026-11-30 16:00"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := wallInstant(tt.y, tt.m, tt.d, tt.min, tt.zone)
+			if ok == tt.skipped || ok && !got.Equal(tt.want) {
+				t.Errorf("wallInstant(%d-%d-%d %s) = %v, %v, want %v (skipped %v)", tt.y, tt.m, tt.d, clock(tt.min), got, ok, tt.want, tt.skipped)
+			}
+			if got := firstAtOrAfterWall(tt.y, tt.m, tt.d, tt.min, tt.zone); !got.Equal(tt.want) {
+				t.Errorf("firstAtOrAfterWall(%d-%d-%d %s) = %v, want %v", tt.y, tt.m, tt.d, clock(tt.min), got.UTC(), tt.want)
+			}
+		})
+	}
+}
