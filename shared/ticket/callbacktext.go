@@ -3,6 +3,7 @@ package ticket
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,7 +56,8 @@ type CallbackTextError struct {
 	// customer's zone.
 	Readings []string
 	// Args say what is allowed, as the calendar reports them: hours, zone,
-	// latest, maxDays, localNow.
+	// latest, maxDays, localNow; for a skipped time, date, time and the wall
+	// times the clocks jump from and to (jumpFrom, jumpTo).
 	Args map[string]string
 }
 
@@ -168,7 +170,7 @@ func ReadCallback(text string, r CallbackReading) (CallbackWindow, error) {
 	if len(picked) > 1 {
 		readings := make([]string, len(picked))
 		for i, p := range picked {
-			readings[i] = p.req.Date + " " + p.req.From + "–" + p.req.To
+			readings[i] = p.req.Date + " " + p.req.From + "-" + p.req.To
 		}
 		return CallbackWindow{}, &CallbackTextError{Code: CodeAmbiguous, Readings: readings}
 	}
@@ -242,7 +244,7 @@ func (r CallbackReading) resolveOne(d date, w wallWindow) resolved {
 	}
 	start, ok := wallInstant(d.y, d.m, d.d, w.from, r.Zone)
 	if !ok {
-		return resolved{req: req, err: &CallbackTextError{Code: CodeSkippedTime, Readings: []string{d.String() + " " + clock(w.from)}}}
+		return resolved{req: req, err: skipped(d, w.from, r.Zone)}
 	}
 	// The window's length is counted on the wall clock, as the request
 	// states it: "1:30am" on a night that repeats an hour is 01:30–02:30.
@@ -252,7 +254,7 @@ func (r CallbackReading) resolveOne(d date, w wallWindow) resolved {
 		var ok bool
 		end, ok = wallInstant(d.y, d.m, d.d, w.to, r.Zone)
 		if !ok {
-			return resolved{req: req, err: &CallbackTextError{Code: CodeSkippedTime, Readings: []string{d.String() + " " + clock(w.to)}}}
+			return resolved{req: req, err: skipped(d, w.to, r.Zone)}
 		}
 	} else if r.Calendar.IsOpen(start) {
 		if _, close := r.Calendar.bounds(start); end.After(close) {
@@ -261,6 +263,23 @@ func (r CallbackReading) resolveOne(d date, w wallWindow) resolved {
 	}
 	req.From, req.To = clock(w.from), wallClock(end, r.Zone, d)
 	return resolved{req: req, start: start, end: end, open: r.Calendar.IsOpen(start)}
+}
+
+// skipped is the refusal of a wall time the clocks jump over, saying where
+// they jump from and to: Args "date", "time", "jumpFrom", "jumpTo".
+func skipped(d date, min int, zone *time.Location) *CallbackTextError {
+	jump := firstAtOrAfterWall(d.y, d.m, d.d, min, zone)
+	_, before := jump.Add(-time.Second).Zone()
+	return &CallbackTextError{
+		Code:     CodeSkippedTime,
+		Readings: []string{d.String() + " " + clock(min)},
+		Args: map[string]string{
+			"date":     d.String(),
+			"time":     clock(min),
+			"jumpFrom": jump.UTC().Add(time.Duration(before) * time.Second).Format("15:04"),
+			"jumpTo":   jump.In(zone).Format("15:04"),
+		},
+	}
 }
 
 // calendarError asks the calendar why req cannot be booked.
@@ -417,7 +436,7 @@ func to24(min int, mer byte, period string) int {
 
 func (w wallWindow) String() string {
 	if w.to > 0 {
-		return clock(w.from) + "–" + clock(w.to)
+		return clock(w.from) + "-" + clock(w.to)
 	}
 	return clock(w.from)
 }
@@ -710,7 +729,9 @@ func findDays(s string, today date) (days []date, rest, period string, weekdayTo
 		for _, d := range days {
 			ambiguous = append(ambiguous, d.String())
 		}
-		return nil, s, "", false, &CallbackTextError{Code: CodeAmbiguous, Readings: uniq(ambiguous)}
+		ambiguous = uniq(ambiguous)
+		slices.Sort(ambiguous)
+		return nil, s, "", false, &CallbackTextError{Code: CodeAmbiguous, Readings: ambiguous}
 	case len(days) > 1:
 		readings := make([]string, len(days))
 		for i, d := range days {

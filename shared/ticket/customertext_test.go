@@ -46,9 +46,18 @@ func TestCustomerTextsGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("CallbackReminder(%s, %s): %v", lang, c.name, err)
 			}
-			writeText(t, &b, lang+" reminder "+c.name, text)
+			writeText(t, &b, lang+" reminder "+c.name, text, ref)
 		}
-		writeText(t, &b, lang+" survey", ticket.SurveyText(lang, ref))
+		writeText(t, &b, lang+" survey", ticket.SurveyText(lang, ref), ref)
+	}
+	for _, lang := range []string{ticket.LangZhHans, ticket.LangZhHant, ticket.LangEn} {
+		for _, r := range refusals(t) {
+			msg := r.err.Message(lang)
+			if strings.ContainsAny(msg, "{}") {
+				t.Errorf("%s refusal %s leaves a placeholder: %s", lang, r.name, msg)
+			}
+			writeText(t, &b, lang+" refusal "+r.name, msg, "")
+		}
 	}
 	got := b.String()
 	const golden = "testdata/customertexts.golden"
@@ -66,13 +75,13 @@ func TestCustomerTextsGolden(t *testing.T) {
 	}
 }
 
-func writeText(t *testing.T, b *strings.Builder, name, text string) {
+func writeText(t *testing.T, b *strings.Builder, name, text string, ref ticket.Ref) {
 	t.Helper()
 	seg := sms.Count(text)
 	if seg.Parts != 1 {
 		t.Errorf("%s is %d SMS (%s, %d units), want 1: %s", name, seg.Parts, seg.Encoding, seg.Units, text)
 	}
-	if !strings.Contains(text, "FD-7KQ2MX") {
+	if !strings.Contains(text, string(ref)) {
 		t.Errorf("%s does not give the reference: %s", name, text)
 	}
 	fmt.Fprintf(b, "%s [%s %d units, %d part]\n%s\n\n", name, seg.Encoding, seg.Units, seg.Parts, text)
@@ -85,4 +94,45 @@ func TestCallbackReminderBadZone(t *testing.T) {
 			t.Errorf("CallbackReminder in zone %q = %v, want ErrZone", zone, err)
 		}
 	}
+}
+
+// refusals reads one text for each way a callback time is refused.
+func refusals(t *testing.T) []struct {
+	name string
+	err  *ticket.CallbackTextError
+} {
+	t.Helper()
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	newYork, _ := time.LoadLocation("America/New_York")
+	office := ticket.CallbackReading{Calendar: ticket.DefaultCalendar(shanghai), Now: time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)}
+	night := ticket.Calendar{Zone: newYork, Open: 0, Close: 24 * 60, Days: [7]bool{true, true, true, true, true, true, true}}
+	spring := ticket.CallbackReading{Calendar: night, Now: time.Date(2026, 3, 7, 12, 0, 0, 0, newYork)}
+	var out []struct {
+		name string
+		err  *ticket.CallbackTextError
+	}
+	for _, c := range []struct {
+		name, text string
+		r          ticket.CallbackReading
+	}{
+		{"no time", "please call me back", office},
+		{"ambiguous date", "12/3 14:00", office},
+		{"ambiguous part of day", "明天上午或下午", office},
+		{"skipped time", "tomorrow 2:30am", spring},
+		{"past", "today 9am", office},
+		{"too far", "Dec 20 10am", office},
+		{"outside hours", "明天晚上8点", office},
+		{"no such date", "2月30日", office},
+	} {
+		_, err := ticket.ReadCallback(c.text, c.r)
+		var e *ticket.CallbackTextError
+		if !errors.As(err, &e) {
+			t.Fatalf("ReadCallback(%q) = %v, want a refusal", c.text, err)
+		}
+		out = append(out, struct {
+			name string
+			err  *ticket.CallbackTextError
+		}{c.name, e})
+	}
+	return out
 }
