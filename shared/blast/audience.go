@@ -120,11 +120,12 @@ const detectSize = 64 << 10
 // Read stops at the first error fn returns, or with ErrTooManyRows when the
 // file holds more than o.MaxRows data rows (after reporting all rows up to
 // the limit).
-func Read(r io.Reader, o Options, fn func(Row) error) (Summary, error) {
+func Read(r io.Reader, o Options, fn func(Row) error) (sum Summary, err error) {
 	if o.MaxRows <= 0 {
 		o.MaxRows = MaxRows
 	}
-	var sum Summary
+	seen := newNumberSet()
+	defer func() { sum.Unique, sum.SetBytes = seen.len(), seen.bytes() }()
 	br := bufio.NewReaderSize(r, detectSize)
 	head, _ := br.Peek(detectSize)
 	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
@@ -138,7 +139,6 @@ func Read(r io.Reader, o Options, fn func(Row) error) (Summary, error) {
 	if bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
 	}
-	seen := newNumberSet()
 	cols := columns{phone: 0, name: 1, language: 2}
 	var sep byte
 	line := 0
@@ -217,7 +217,6 @@ func Read(r io.Reader, o Options, fn func(Row) error) (Summary, error) {
 			return sum, err
 		}
 	}
-	sum.Unique, sum.SetBytes = seen.len(), seen.bytes()
 	return sum, nil
 }
 

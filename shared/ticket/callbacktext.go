@@ -477,7 +477,7 @@ func normalizeCallbackText(s string) string {
 var tradToSimp = strings.NewReplacer(
 	"點", "点", "時", "时", "後", "后", "週", "周", "禮", "礼", "號", "号", "兩", "两", "個", "个",
 	"鐘", "钟", "這", "这", "來", "来", "–", "-", "—", "-", "~", "-", "～", "-", "〜", "-",
-	"。", " ", "，", " ", "、", " ",
+	"。", " ", "，", " ", "、", " ", "’", "'",
 )
 
 // chineseNumerals rewrites runs of Chinese numerals as digits: 十二 → 12,
@@ -780,8 +780,8 @@ func weekOf(d date, n int, wd time.Weekday) date {
 }
 
 // reTime is one time of day: an hour with optional minutes (":30", ".30",
-// "点半", "点一刻", "点15分") and am/pm.
-var reTime = regexp.MustCompile(`(\d{1,2})(?:\s*[:.]\s*(\d{2}))?(?:\s*([点时])\s*(?:(半|1刻|3刻|整)|(\d{1,2})\s*分?)?)?(?:\s*钟)?(?:\s*(a\.?m\.?|p\.?m\.?)(?:[^a-z]|$))?`)
+// "点半", "点一刻", "点15分"), "o'clock" and am/pm.
+var reTime = regexp.MustCompile(`(\d{1,2})(?:\s*[:.]\s*(\d{2}))?(?:\s*([点时])\s*(?:(半|1刻|3刻|整)|(\d{1,2})\s*分?)?)?(?:\s*钟)?(?:\s*(o'?clock))?(?:\s*(a\.?m\.?|p\.?m\.?)(?:[^a-z]|$))?`)
 
 // timeAtom is one time found in the text.
 type timeAtom struct {
@@ -813,7 +813,7 @@ func findTimes(s string) ([]wallWindow, []string) {
 		a := timeAtom{start: loc[0], end: loc[1]}
 		if v := sub(2); v != "" {
 			m, _ = strconv.Atoi(v)
-			a.marked = strings.Contains(s[loc[2*1+1]:loc[2*2]], ":") || sub(6) != ""
+			a.marked = strings.Contains(s[loc[2*1+1]:loc[2*2]], ":") || sub(7) != ""
 		}
 		if sub(3) != "" {
 			a.marked = true
@@ -829,11 +829,14 @@ func findTimes(s string) ([]wallWindow, []string) {
 				m, _ = strconv.Atoi(v)
 			}
 		}
-		if v := sub(6); v != "" {
+		if sub(6) != "" {
+			a.marked = true
+		}
+		if v := sub(7); v != "" {
 			a.marked = true
 			a.mer = v[0]
 			// The match may have taken the character after "pm".
-			a.end = loc[2*6+1]
+			a.end = loc[2*7+1]
 			if h < 1 || h > 12 {
 				continue
 			}

@@ -60,6 +60,7 @@ func TestReadCallback(t *testing.T) {
 		{"weekday naming today, passed", sh, "周一上午9点", CallbackRequest{"2026-11-30", "09:00", "10:00", "Asia/Shanghai"}, time.Time{}, "", nil},
 		{"this week's day passed", sh, "这周一上午9点", CallbackRequest{}, time.Time{}, CodePast, nil},
 		{"Friday evening, no day", CallbackReading{Calendar: DefaultCalendar(shanghai), Now: at(shanghai, "2026-11-27 18:00")}, "10am", CallbackRequest{}, time.Time{}, CodeOutsideHours, nil},
+		{"o'clock", sh, "Wednesday 3 o'clock", CallbackRequest{"2026-11-25", "15:00", "16:00", "Asia/Shanghai"}, time.Time{}, "", nil},
 		{"between two times", sh, "tomorrow between 2 and 4pm", CallbackRequest{"2026-11-24", "14:00", "16:00", "Asia/Shanghai"}, time.Time{}, "", nil},
 		{"range across noon", sh, "Thursday 11-1pm", CallbackRequest{"2026-11-26", "11:00", "13:00", "Asia/Shanghai"}, time.Time{}, "", nil},
 		{"today with minutes", sh, "today 3:30pm", CallbackRequest{"2026-11-23", "15:30", "16:30", "Asia/Shanghai"}, time.Time{}, "", nil},
