@@ -61,6 +61,7 @@ type CallbackTextError struct {
 	Args map[string]string
 }
 
+// Error names the code and the readings; it never quotes the customer.
 func (e *CallbackTextError) Error() string {
 	if len(e.Readings) > 0 {
 		return "callback time: " + e.Code + " (" + strings.Join(e.Readings, " or ") + ")"
@@ -77,9 +78,10 @@ func (e *CallbackTextError) Error() string {
 //   - A day is today, tomorrow, the day after, a weekday, a date with the
 //     month in words ("3 Dec", "12月3日") or in ISO order ("2026-12-03").
 //     "12/3" is refused as ambiguous (3 December or 12 March) unless one
-//     number cannot be a month. A weekday alone is the next such day: today
-//     if the time is still ahead, else a week on; "下周五" is Friday of next week; "next Friday" is refused when
-//     the coming Friday and Friday of next week differ.
+//     number cannot be a month. A weekday alone is the next such day
+//     (today if the time is still ahead, else a week on); "下周五" is
+//     Friday of next week; "next Friday" is refused when the coming Friday
+//     and Friday of next week differ.
 //   - A time ("10am", "14:00", "下午2点", "9点半") stands for a window of
 //     r.Length; a range ("2-4pm", "2点到4点") is that range; a part of the
 //     day ("上午", "morning", "下午", "afternoon") is its business hours,
@@ -90,7 +92,11 @@ func (e *CallbackTextError) Error() string {
 //   - Without a day, the time is today's if it is still ahead, else
 //     tomorrow's.
 //   - A wall time the clocks skip is refused (CodeSkippedTime); one they show
-//     twice is its first occurrence, in summer time.
+//     twice is its first occurrence, in summer time. The window's length is
+//     counted on the wall clock, as the request states it.
+//   - The window is then checked with Calendar.Callback, whose refusals
+//     (CodePast, CodeTooFar, CodeOutsideHours) come back with its Args.
+//     Message renders any refusal as a reply to the customer.
 //
 // Errors are *CallbackTextError.
 func ReadCallback(text string, r CallbackReading) (CallbackWindow, error) {

@@ -189,3 +189,13 @@ func FuzzReadCallback(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkReadCallback(b *testing.B) {
+	r := CallbackReading{Calendar: DefaultCalendar(shanghai), Now: at(shanghai, "2026-11-23 10:00")}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ReadCallback("星期五下午2点到4点", r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

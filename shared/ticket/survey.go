@@ -36,6 +36,7 @@ type SurveyError struct {
 	Reason string
 }
 
+// Error gives the reason; it never quotes the customer.
 func (e *SurveyError) Error() string { return "survey answer: " + e.Reason }
 
 // ParseSurveyAnswer reads a reply to "reply 1–5": a score first, in ASCII or

@@ -90,3 +90,12 @@ func FuzzParseSurveyAnswer(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParseSurveyAnswer(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseSurveyAnswer("3 - the engineer was late"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
