@@ -110,7 +110,8 @@ const detectSize = 64 << 10
 //
 // The file is UTF-8 (with or without a byte-order mark) or GBK/GB18030,
 // decided on its first 64 KiB; a field that is not valid UTF-8 in a file
-// read as UTF-8 is read as GB18030 too. Lines end in LF or CRLF. Fields are
+// read as UTF-8 is read as GB18030 too. Lines end in LF, CRLF or (when the
+// first 64 KiB hold no LF) CR. Fields are
 // separated by commas (or tabs, when the first line has tabs and no commas)
 // and may be quoted with "; a quoted field does not span lines, so a quote
 // left open spoils only its own line. A first line naming the columns is
@@ -136,6 +137,12 @@ func Read(r io.Reader, o Options, fn func(Row) error) (sum Summary, err error) {
 	if gb {
 		sum.Encoding = "GB18030"
 	}
+	// Lines end in LF or CRLF; files saved as "CSV (Macintosh)" end them in
+	// CR alone.
+	eol := byte('\n')
+	if bytes.IndexByte(head, '\n') < 0 && bytes.IndexByte(head, '\r') >= 0 {
+		eol = '\r'
+	}
 	if bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
 	}
@@ -144,7 +151,7 @@ func Read(r io.Reader, o Options, fn func(Row) error) (sum Summary, err error) {
 	line := 0
 	headerRead := false
 	for {
-		raw, tooLong, err := readLine(br)
+		raw, tooLong, err := readLine(br, eol)
 		if err == io.EOF && raw == nil {
 			break
 		}
@@ -220,13 +227,14 @@ func Read(r io.Reader, o Options, fn func(Row) error) (sum Summary, err error) {
 	return sum, nil
 }
 
-// readLine returns the next line without its end (LF or CRLF), reading past
-// the rest of a line longer than MaxLine and reporting it as too long.
-func readLine(br *bufio.Reader) ([]byte, bool, error) {
+// readLine returns the next line without its end (eol, and a CR before
+// it), reading past the rest of a line longer than MaxLine and reporting it
+// as too long.
+func readLine(br *bufio.Reader, eol byte) ([]byte, bool, error) {
 	var line []byte
 	tooLong := false
 	for {
-		chunk, err := br.ReadSlice('\n')
+		chunk, err := br.ReadSlice(eol)
 		if len(line)+len(chunk) > MaxLine+2 {
 			tooLong = true
 		} else {
@@ -241,7 +249,7 @@ func readLine(br *bufio.Reader) ([]byte, bool, error) {
 		if err != nil && err != io.EOF {
 			return nil, false, err
 		}
-		line = bytes.TrimSuffix(line, []byte("\n"))
+		line = bytes.TrimSuffix(line, []byte{eol})
 		line = bytes.TrimSuffix(line, []byte("\r"))
 		if tooLong {
 			return []byte{}, true, nil

@@ -125,6 +125,13 @@ func TestReadStopsOnCallbackError(t *testing.T) {
 	}
 }
 
+func TestReadCROnly(t *testing.T) {
+	rows, sum, err := readAll(t, []byte("phone,name\r13800138000,Ann\r13900139000,Bo\r"), Options{Region: "CN"})
+	if err != nil || len(rows) != 2 || rows[1].Line != 3 || rows[1].Name != "Bo" || !sum.Header {
+		t.Errorf("Read = %+v, %+v, %v; want two rows on lines 2 and 3", rows, sum, err)
+	}
+}
+
 func TestReadLongLine(t *testing.T) {
 	data := "13800138000\n" + strings.Repeat("9", MaxLine+10) + "\n13900139000\n"
 	rows, sum, err := readAll(t, []byte(data), Options{Region: "CN"})
