@@ -83,10 +83,11 @@ func (e *CallbackTextError) Error() string {
 //     Friday of next week; "next Friday" is refused when the coming Friday
 //     and Friday of next week differ.
 //   - A time ("10am", "14:00", "下午2点", "9点半") stands for a window of
-//     r.Length; a range ("2-4pm", "2点到4点") is that range; a part of the
-//     day ("上午", "morning", "下午", "afternoon") is its business hours,
-//     morning being before noon and afternoon after it; a day alone is all
-//     its business hours.
+//     r.Length, or up to closing time when the customer is free from then
+//     on ("after 2pm", "3点以后"); a range ("2-4pm", "2点到4点") is that
+//     range; a part of the day ("上午", "morning", "下午", "afternoon") is
+//     its business hours, morning being before noon and afternoon after it;
+//     a day alone is all its business hours.
 //   - An hour without am/pm or a part of the day ("3点", "at 9") is the one
 //     of its two readings inside business hours, and ambiguous when both are.
 //   - Without a day, the time is today's if it is still ahead, else
@@ -263,7 +264,7 @@ func (r CallbackReading) resolveOne(d date, w wallWindow) resolved {
 			return resolved{req: req, err: skipped(d, w.to, r.Zone)}
 		}
 	} else if r.Calendar.IsOpen(start) {
-		if _, close := r.Calendar.bounds(start); end.After(close) {
+		if _, close := r.Calendar.bounds(start); end.After(close) || w.after {
 			end = close
 		}
 	}
@@ -394,6 +395,9 @@ type wallWindow struct {
 	mer byte
 	// part marks a part of the day or a whole day, cut to business hours.
 	part bool
+	// after marks a time the customer is free from ("3点以后", "after
+	// 2pm"): the window runs to closing time.
+	after bool
 }
 
 // readings lists the 24-hour readings of the window: one, or two for an
@@ -905,7 +909,8 @@ func findTimes(s string) ([]wallWindow, []string) {
 		if i+1 < len(atoms) && (between || reRangeJoin.MatchString(s[a.end:atoms[i+1].start])) {
 			b := atoms[i+1]
 			used[i+1] = true
-			marked = marked || b.marked
+			// Two numbers joined as a range are times ("周五 2-4").
+			marked = true
 			end = b.end
 			w.to = b.min
 			switch {
@@ -933,6 +938,9 @@ func findTimes(s string) ([]wallWindow, []string) {
 		}
 		if !marked {
 			continue
+		}
+		if w.to == 0 && isAfter(s[:a.start], s[end:]) {
+			w.after = true
 		}
 		if w.to > 0 && w.to <= w.from {
 			// "4-2pm" is no window; keep it and let the calendar refuse it.
@@ -966,6 +974,23 @@ func findTimes(s string) ([]wallWindow, []string) {
 		}
 	}
 	return windows, periods
+}
+
+// isAfter reports a time given as the start of when the customer is free:
+// "after 2pm", "from 2pm", "2pm onwards", "3点以后", "3点之后".
+func isAfter(before, after string) bool {
+	before, after = strings.TrimRight(before, " "), strings.TrimLeft(after, " ")
+	for _, w := range []string{"after", "from"} {
+		if strings.HasSuffix(before, w) && (len(before) == len(w) || before[len(before)-len(w)-1] == ' ') {
+			return true
+		}
+	}
+	for _, w := range []string{"以后", "之后", "后", "onwards", "onward", "or later"} {
+		if strings.HasPrefix(after, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // wordAt reports whether s[i:i+n] stands as a word: Latin words need
