@@ -26,6 +26,7 @@ import (
 	"github.com/frontdesk/frontdesk/local/testenv"
 	"github.com/frontdesk/frontdesk/shared/bucket"
 	"github.com/frontdesk/frontdesk/shared/email"
+	"github.com/frontdesk/frontdesk/shared/logs"
 	"github.com/frontdesk/frontdesk/shared/notice"
 	"github.com/frontdesk/frontdesk/shared/ses"
 	"github.com/frontdesk/frontdesk/shared/sms"
@@ -115,7 +116,7 @@ var noticeIDs = map[string]*regexp.Regexp{
 // logIDs are the log fields that hold times and IDs made by Frontdesk or a
 // provider (SES's message IDs, SQS's, the stream's sequence numbers).
 var logIDs = map[string]*regexp.Regexp{
-	"time": instant, "sesMessageId": nil, "sqsMessageId": nil, "messageId": nil, "noticeId": ulid,
+	"time": instant, "providerId": nil, "sesMessageId": nil, "sqsMessageId": nil, "messageId": nil, "noticeId": ulid,
 	"eventID": nil, "sequenceNumber": nil,
 }
 
@@ -155,8 +156,9 @@ func checkJSON(tb testing.TB, what, doc string, ids map[string]*regexp.Regexp) {
 // notice, and no line any handler logged, carries a run of the customer's
 // digits or a part of the address.
 func TestNoCustomerTextReachesNotices(t *testing.T) {
-	var logs bytes.Buffer
-	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var logBuf bytes.Buffer
+	// As the functions log: JSON through the shared logs package.
+	logger := logs.New(&lockedWriter{w: &logBuf}, "privacy-run", "")
 	prev := slog.Default()
 	slog.SetDefault(logger)
 	t.Cleanup(func() { slog.SetDefault(prev) })
@@ -256,7 +258,7 @@ func TestNoCustomerTextReachesNotices(t *testing.T) {
 	}
 
 	// The log of the whole run: handlers, intake, notifier.
-	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	lines := strings.Split(strings.TrimSpace(logBuf.String()), "\n")
 	if len(lines) < 3*len(privBypasses) {
 		t.Errorf("%d log lines, want at least one per contact: slog was not captured", len(lines))
 	}
