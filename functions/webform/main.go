@@ -19,6 +19,8 @@ import (
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/logs"
+	"github.com/frontdesk/frontdesk/shared/ticket"
 	"github.com/frontdesk/frontdesk/shared/webform"
 )
 
@@ -63,7 +65,8 @@ func sourceIP(r *http.Request) string {
 }
 
 func main() {
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	log := logs.New(os.Stdout, "webform", ticket.Web)
+	slog.SetDefault(log)
 	cfg, err := loadConfig(os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -77,5 +80,5 @@ func main() {
 	}
 	cfg.form.Finder = store
 	h := webform.New(&cfg.svc, cfg.form)
-	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+	lambda.Start(logs.Invocations(log, httpadapter.NewV2(h).ProxyWithContext))
 }

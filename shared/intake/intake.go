@@ -208,6 +208,7 @@ func (s *Service) create(ctx context.Context, in Inbound) (Receipt, error) {
 		AccountManager: cust.AccountManager,
 		NeedsPerson:    in.NeedsPerson,
 		BlastID:        in.BlastID,
+		Keywords:       cls.Keywords,
 		Summary:        ticket.Summarize(in.Subject, in.Body),
 		CreatedAt:      in.At,
 		UpdatedAt:      in.At,
