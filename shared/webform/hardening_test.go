@@ -322,3 +322,41 @@ func withPath(tb testing.TB, path string) []byte {
 	b, _ := json.Marshal(ev)
 	return b
 }
+
+// refusingReceiver fails the test if the form hands it anything.
+type refusingReceiver struct{ t *testing.T }
+
+func (r refusingReceiver) Receive(context.Context, intake.Inbound) (intake.Receipt, error) {
+	r.t.Fatal("a refused contact reached intake")
+	return intake.Receipt{}, nil
+}
+
+// TestCallbackClockChangeMessages: a callback at a time the customer's
+// clocks skip or repeat is refused with a message, in their language, that
+// says why. Jerusalem's clocks go forward on Friday 2026-03-27 at 02:00,
+// which is 08:00–09:00 in Shanghai: inside business hours.
+func TestCallbackClockChangeMessages(t *testing.T) {
+	monday := time.Date(2026, 3, 23, 10, 0, 0, 0, shanghai)
+	h := webform.New(refusingReceiver{t}, webform.Config{Calendar: ticket.DefaultCalendar(shanghai), Region: "CN", PerIP: 10, Global: 10,
+		Now: func() time.Time { return monday }})
+	invoke := lambda.NewHandler(httpadapter.NewV2(h).ProxyWithContext)
+	r := &rig{handler: h, invoke: invoke}
+	for _, tt := range []struct {
+		name, lang, body, field, want string
+	}{
+		{"gap, English", "en", `{"phone":"13800138000","message":"call me","consent":true,"callback":{"date":"2026-03-27","from":"02:30","to":"04:00","timeZone":"Asia/Jerusalem"}}`,
+			"callback.from", "02:30 does not exist on 2026-03-27 in Asia/Jerusalem: the clocks go forward then. Choose another time."},
+		{"gap, Chinese", "zh-CN", `{"phone":"13800138000","message":"请回电","consent":true,"callback":{"date":"2026-03-27","from":"01:30","to":"02:15","timeZone":"Asia/Jerusalem"}}`,
+			"callback.to", "2026-03-27 02:15 在 Asia/Jerusalem 时区不存在（当时时钟拨快），请另选时间。"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := r.do(t, withBody(t, "post-json.json", "application/json", tt.body, map[string]string{"accept-language": tt.lang}))
+			if resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("status = %d (%s), want 422", resp.StatusCode, resp.Body)
+			}
+			if errs := errorsOf(t, resp); errs[tt.field] != tt.want || len(errs) != 1 {
+				t.Errorf("errors = %v, want only %s: %q", errs, tt.field, tt.want)
+			}
+		})
+	}
+}
