@@ -138,11 +138,11 @@ func repeatedKey(body []byte) string {
 				if path != "" {
 					name = path + "." + k
 				}
-				if f := foldKey(k); seen[f] {
+				f := foldKey(k)
+				if seen[f] {
 					return name
-				} else {
-					seen[f] = true
 				}
+				seen[f] = true
 				if r := walk(name); r != "" {
 					return r
 				}
