@@ -49,6 +49,7 @@ func loadConfig(get func(string) string) (appConfig, error) {
 		Global:         e.Int("RATE_LIMIT_GLOBAL", 600),
 		Window:         e.Duration("RATE_LIMIT_WINDOW", 10*time.Minute),
 		ClientIP:       sourceIP,
+		EmergencyLine:  e.Optional("EMERGENCY_LINE", ""),
 	}
 	if rules != nil {
 		c.form.Calendar = rules.Calendar

@@ -93,8 +93,9 @@ func (e *CallbackTextError) Error() string {
 //   - Without a day, the time is today's if it is still ahead, else
 //     tomorrow's.
 //   - A wall time the clocks skip is refused (CodeSkippedTime); one they show
-//     twice is its first occurrence, in summer time. The window's length is
-//     counted on the wall clock, as the request states it.
+//     twice is refused by the calendar (CodeTimeRepeated), since it names two
+//     instants. The window's length is counted on the wall clock, as the
+//     request states it.
 //   - The window is then checked with Calendar.Callback, whose refusals
 //     (CodePast, CodeTooFar, CodeOutsideHours) come back with its Args.
 //     Message renders any refusal as a reply to the customer.
@@ -246,7 +247,7 @@ func (r CallbackReading) resolveOne(d date, w wallWindow) resolved {
 				start = end
 			}
 		}
-		req.From, req.To = wallClock(start, r.Zone, d), wallClock(end, r.Zone, d)
+		req.From, req.To = hhmmOn(start, r.Zone, d), hhmmOn(end, r.Zone, d)
 		return resolved{req: req, start: start, end: end, open: r.Calendar.IsOpen(start) && end.After(start)}
 	}
 	start, ok := wallInstant(d.y, d.m, d.d, w.from, r.Zone)
@@ -268,7 +269,7 @@ func (r CallbackReading) resolveOne(d date, w wallWindow) resolved {
 			end = close
 		}
 	}
-	req.From, req.To = clock(w.from), wallClock(end, r.Zone, d)
+	req.From, req.To = clock(w.from), hhmmOn(end, r.Zone, d)
 	return resolved{req: req, start: start, end: end, open: r.Calendar.IsOpen(start)}
 }
 
@@ -316,9 +317,9 @@ func (r CallbackReading) businessPart(start, end time.Time) (time.Time, time.Tim
 	return time.Time{}, time.Time{}, false
 }
 
-// wallClock is t's local time on day d as HH:MM; an instant on a later day
+// hhmmOn is t's local time on day d as HH:MM; an instant on a later day
 // (the end of a window reaching midnight) is 23:59.
-func wallClock(t time.Time, zone *time.Location, d date) string {
+func hhmmOn(t time.Time, zone *time.Location, d date) string {
 	l := t.In(zone)
 	if civilDate(l) != d {
 		return "23:59"

@@ -114,13 +114,13 @@ func TestReadCallback(t *testing.T) {
 		{"range ending in the skipped hour", nySpring, "tomorrow 1-2:30am", CallbackRequest{}, time.Time{}, CodeSkippedTime, []string{"2026-03-08 02:30"}},
 		// New York, clocks back: 01:00–02:00 happens twice on 2026-11-01; a
 		// time in it is its first occurrence, still in summer time.
-		{"repeated hour", nyAutumn, "tomorrow 1:30am", CallbackRequest{"2026-11-01", "01:30", "02:30", "America/New_York"}, utc("2026-11-01 05:30"), "", nil},
+		{"repeated hour", nyAutumn, "tomorrow 1:30am", CallbackRequest{}, time.Time{}, CodeTimeRepeated, nil},
 		{"after the repeated hour", nyAutumn, "tomorrow 2:30am", CallbackRequest{"2026-11-01", "02:30", "03:30", "America/New_York"}, utc("2026-11-01 07:30"), "", nil},
 		{"office hours after the change", nyOffice, "Monday 9am", CallbackRequest{"2026-11-02", "09:00", "10:00", "America/New_York"}, utc("2026-11-02 14:00"), "", nil},
-		// London: time.Date would read 01:30 on 2026-10-25 as its second
-		// occurrence; the first one is kept, as in New York.
+		// A wall time the clocks show twice names no one instant: refused,
+		// in London as in New York.
 		{"London skipped hour", ldSpring, "tomorrow 1:30am", CallbackRequest{}, time.Time{}, CodeSkippedTime, []string{"2026-03-29 01:30"}},
-		{"London repeated hour", ldAutumn, "tomorrow 1:30am", CallbackRequest{"2026-10-25", "01:30", "02:30", "Europe/London"}, utc("2026-10-25 00:30"), "", nil},
+		{"London repeated hour", ldAutumn, "tomorrow 1:30am", CallbackRequest{}, time.Time{}, CodeTimeRepeated, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -198,7 +198,7 @@ func TestNormalizePhone(t *testing.T) {
 		{"１３８００１３８０００", "CN", "+8613800138000", ""},
 		{"12345", "CN", "", CodePhoneInvalid},
 		{"+999 1234 5678", "CN", "", CodePhoneRegion},
-		{"not a number", "CN", "", CodePhoneInvalid},
+		{"not a number", "CN", "", CodePhoneLetters},
 		{strings.Repeat("1", 40), "CN", "", CodePhoneInvalid},
 	}
 	for _, tt := range tests {
