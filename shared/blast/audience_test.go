@@ -54,7 +54,7 @@ func TestRead(t *testing.T) {
 			{Line: 2, Phone: "+8613800138000", Name: "陈小姐", Language: ticket.LangZhHans},
 			{Line: 3, Phone: "+8613900139000", Name: "王先生", Language: ticket.LangZhHant},
 			{Line: 4, Phone: "+8613800138000", Name: "重复的陈小姐", Problem: CodeDuplicate, FirstLine: 2},
-			{Line: 5, Phone: "电话不对", Name: "李四", Language: ticket.LangZhHans, Problem: "phone_invalid"},
+			{Line: 5, Phone: "电话不对", Name: "李四", Language: ticket.LangZhHans, Problem: ticket.CodePhoneLetters},
 		}, Summary{Header: true, Encoding: "GB18030", Rows: 4, Recipients: 2, Invalid: 1, Duplicates: 1, Unique: 2}},
 		{"audience_noheader.tsv", []Row{
 			{Line: 1, Phone: "+8613800138000", Name: "张三", Language: ticket.LangEn},
