@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/mailparse"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -55,7 +56,7 @@ type Acknowledgement struct {
 // Render builds the acknowledgement of t for the mail m, to addr, with
 // messageID (no angle brackets) and replyTo: bilingual, marked automatic
 // (RFC 3834) so well-behaved autoresponders stay quiet.
-func (a *Acknowledger) Render(t *ticket.Ticket, m *Mail, addr, messageID, replyTo string, at time.Time) (Acknowledgement, error) {
+func (a *Acknowledger) Render(t *ticket.Ticket, m *mailparse.Mail, addr, messageID, replyTo string, at time.Time) (Acknowledgement, error) {
 	from, err := mail.ParseAddress(a.From)
 	if err != nil {
 		return Acknowledgement{}, fmt.Errorf("acknowledgement sender %q: %w", a.From, err)
@@ -123,7 +124,7 @@ func (a *Acknowledger) limits() (int, time.Duration) {
 // acknowledge sends t's acknowledgement to addr unless the ticket had one,
 // the sender had their allowance this hour, or mail to addr bounces; then
 // records it on the ticket as an outbound message so replies thread.
-func (h *Handler) acknowledge(ctx context.Context, t *ticket.Ticket, m *Mail, addr string) error {
+func (h *Handler) acknowledge(ctx context.Context, t *ticket.Ticket, m *mailparse.Mail, addr string) error {
 	a := h.Ack
 	bad, err := h.Bounces.Undeliverable(ctx, addr)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/mailparse"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -98,7 +99,7 @@ type Handler struct {
 	// Signer makes and checks reply tokens.
 	Signer Signer
 	// Limits bound what a mail may be (the zero value takes defaults).
-	Limits Limits
+	Limits mailparse.Limits
 	// AttachmentPrefix is the key prefix attachments are stored under, in
 	// the bucket the mail came in.
 	AttachmentPrefix string
@@ -311,7 +312,7 @@ func (h *Handler) Process(ctx context.Context, n *Notification, replay bool) err
 }
 
 // fetch reads and parses the stored mail, streaming it from S3.
-func (h *Handler) fetch(ctx context.Context, n *Notification) (*Mail, error) {
+func (h *Handler) fetch(ctx context.Context, n *Notification) (*mailparse.Mail, error) {
 	a := n.Receipt.Action
 	body, size, err := h.Objects.Open(ctx, a.BucketName, a.ObjectKey)
 	if errors.Is(err, ticket.ErrNotFound) {
@@ -321,12 +322,12 @@ func (h *Handler) fetch(ctx context.Context, n *Notification) (*Mail, error) {
 		return nil, fmt.Errorf("read mail %s: %w", n.Mail.MessageID, err)
 	}
 	defer body.Close()
-	lim := h.Limits.withDefaults()
+	lim := h.Limits.WithDefaults()
 	if size > lim.MaxMessage {
-		return nil, permanent(fmt.Errorf("mail %s: %d bytes: %w", n.Mail.MessageID, size, ErrTooLarge))
+		return nil, permanent(fmt.Errorf("mail %s: %d bytes: %w", n.Mail.MessageID, size, mailparse.ErrTooLarge))
 	}
-	m, err := Parse(body, lim)
-	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrMalformed) {
+	m, err := mailparse.Parse(body, lim)
+	if errors.Is(err, mailparse.ErrTooLarge) || errors.Is(err, mailparse.ErrMalformed) {
 		return nil, permanent(fmt.Errorf("mail %s: %w", n.Mail.MessageID, err))
 	}
 	if err != nil {
@@ -340,7 +341,7 @@ func (h *Handler) fetch(ctx context.Context, n *Notification) (*Mail, error) {
 // mail that looks like a report, so it counts only when it names a
 // Message-ID of mail Frontdesk sent, and only for the address that mail
 // went to: the contact of its ticket.
-func (h *Handler) bounce(ctx context.Context, m *Mail, at time.Time) error {
+func (h *Handler) bounce(ctx context.Context, m *mailparse.Mail, at time.Time) error {
 	t, err := h.bouncedTicket(ctx, reportedIDs(m))
 	if errors.Is(err, ticket.ErrNotFound) {
 		slog.InfoContext(ctx, "delivery report ignored", "why", "not about mail Frontdesk sent")
@@ -370,7 +371,7 @@ const maxReportedIDs = 10
 
 // reportedIDs lists the Message-IDs a delivery report says it is about:
 // the returned headers' first, then In-Reply-To and References.
-func reportedIDs(m *Mail) []string {
+func reportedIDs(m *mailparse.Mail) []string {
 	var out []string
 	if m.Bounce.OriginalMessageID != "" {
 		out = append(out, m.Bounce.OriginalMessageID)
@@ -407,7 +408,7 @@ func (h *Handler) bouncedTicket(ctx context.Context, ids []string) (*ticket.Tick
 
 // inbound builds what intake receives: the contact, the texts cut to what
 // an item holds, the attachments stored, and the ticket it threads onto.
-func (h *Handler) inbound(ctx context.Context, n *Notification, m *Mail, source string, at time.Time) (intake.Inbound, error) {
+func (h *Handler) inbound(ctx context.Context, n *Notification, m *mailparse.Mail, source string, at time.Time) (intake.Inbound, error) {
 	id, how, err := h.Thread(ctx, m)
 	if err != nil {
 		return intake.Inbound{}, err
@@ -492,7 +493,7 @@ func (h *Handler) inbound(ctx context.Context, n *Notification, m *Mail, source 
 	}, nil
 }
 
-func actor(m *Mail) string {
+func actor(m *mailparse.Mail) string {
 	if m.Automatic {
 		return ticket.AutomaticActor(m.AutoReason)
 	}
@@ -519,7 +520,7 @@ func truncateRunes(s string, n int) string {
 
 // storeAttachments writes the attachments next to the raw mail under keys
 // derived from the source, so a redelivery overwrites instead of adding.
-func (h *Handler) storeAttachments(ctx context.Context, n *Notification, m *Mail, source string) ([]ticket.Attachment, error) {
+func (h *Handler) storeAttachments(ctx context.Context, n *Notification, m *mailparse.Mail, source string) ([]ticket.Attachment, error) {
 	var out []ticket.Attachment
 	for i, a := range m.Attachments {
 		ta := ticket.Attachment{Name: a.Name, Type: a.Type, Size: a.Size, Inline: a.Inline, Skipped: a.Oversize}

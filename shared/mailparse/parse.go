@@ -1,9 +1,9 @@
-// Package email is Frontdesk's email channel: it parses raw MIME as SES
-// stores it (any charset, HTML-only mail, attachments, quoted replies,
-// automatic mail and delivery reports), threads replies onto their
-// tickets, acknowledges new tickets without ever feeding a mail loop, and
-// keeps what it cannot handle in quarantine for replay.
-package email
+// Package mailparse reads raw inbound mail as SES stores it into a Mail
+// that intake can use: MIME structure within limits, any charset, HTML-only
+// mail, attachments, quoted replies stripped, automatic mail and delivery
+// reports recognised. It is pure: it imports no AWS SDK, so the email
+// channel, the local stack and the tests all read mail the same way.
+package mailparse
 
 import (
 	"bufio"
@@ -56,7 +56,8 @@ const (
 	maxHeaderBytes        = 64 << 10
 )
 
-func (l Limits) withDefaults() Limits {
+// WithDefaults returns l with every zero field set to its default.
+func (l Limits) WithDefaults() Limits {
 	if l.MaxMessage <= 0 {
 		l.MaxMessage = DefaultMaxMessage
 	}
@@ -224,7 +225,7 @@ var parser = enmime.NewParser(
 // Parse reads one raw message. It never loads more than lim allows into
 // the result: oversize attachments are measured, not kept.
 func Parse(r io.Reader, lim Limits) (*Mail, error) {
-	lim = lim.withDefaults()
+	lim = lim.WithDefaults()
 	lr := &limitReader{r: r, n: lim.MaxMessage, depth: newDepthTracker(lim.MaxDepth, lim.MaxParts)}
 	root, err := parser.ReadParts(lr)
 	switch {
@@ -672,4 +673,12 @@ func language(s string) string {
 		return "zh"
 	}
 	return "en"
+}
+
+// truncateRunes keeps at most n characters of s.
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }
