@@ -3,29 +3,34 @@ package mailparse
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/jhillyerd/enmime/v2/mediatype"
 )
 
-// errTooDeep: multiparts nested deeper than the limit. Each level of
-// nesting makes every byte below it slower to read, so a small message
-// nested thousands deep would run the parser for hours.
-var errTooDeep = errors.New("multiparts nested too deep")
-
-// errTooMany: more MIME parts than the limit. Each part costs the parser
-// a node and a header map, so hundreds of thousands of tiny parts would
-// take far more memory than the message's size.
-var errTooMany = errors.New("too many MIME parts")
-
-// errHeader: a header block with more lines than maxHeaderLines, or a
-// Content-Type longer than maxLine. Each field costs the parser a map
-// entry, far more than its bytes; no real Content-Type is that long.
-var errHeader = errors.New("header too long")
-
-// errBoundary: a multipart boundary longer than maxBoundary (RFC 2046
-// allows 70 characters).
-var errBoundary = errors.New("multipart boundary too long")
+// Errors of a message whose structure breaks a limit, each naming its own
+// cause; Parse wraps them in ErrMalformed with the limit that was broken.
+var (
+	// ErrTooDeep: multiparts nested deeper than Limits.MaxDepth. Each
+	// level of nesting makes every byte below it slower to read, so a
+	// small message nested thousands deep would run the parser for hours.
+	ErrTooDeep = errors.New("multiparts nested too deep")
+	// ErrTooManyParts: more MIME parts than Limits.MaxParts. Each part
+	// costs the parser a node and a header map, so hundreds of thousands
+	// of tiny parts would take far more memory than the message's size.
+	ErrTooManyParts = errors.New("too many MIME parts")
+	// ErrTooManyHeaderLines: a header block (the message's or a part's)
+	// of more than maxHeaderLines lines. Each field costs the parser a
+	// map entry, far more than its bytes.
+	ErrTooManyHeaderLines = errors.New("too many header lines")
+	// ErrHeaderTooLong: a Content-Type field longer than maxLine; no real
+	// one is that long.
+	ErrHeaderTooLong = errors.New("header field too long")
+	// ErrBoundaryTooLong: a multipart boundary longer than maxBoundary
+	// (RFC 2046 allows 70 characters).
+	ErrBoundaryTooLong = errors.New("multipart boundary too long")
+)
 
 // maxHeaderLines is the most lines one header block may have; real mail
 // stays under a few hundred even with long Received chains.
@@ -79,8 +84,9 @@ func newDepthTracker(max, maxParts int) *depthTracker {
 	return &depthTracker{max: max, maxPts: maxParts, header: true}
 }
 
-// feed looks at p and reports errTooDeep (or errTooMany, errHeader,
-// errBoundary) once the structure breaks a limit.
+// feed looks at p and reports, once the structure breaks a limit, which
+// one: ErrTooDeep, ErrTooManyParts, ErrTooManyHeaderLines,
+// ErrHeaderTooLong or ErrBoundaryTooLong, with the limit.
 func (d *depthTracker) feed(p []byte) error {
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
@@ -169,7 +175,7 @@ func (d *depthTracker) endLine(l []byte, long, later bool) error {
 		// count the part and read on, so that a Content-Type is seen
 		// either way.
 		if d.parts++; d.parts > d.maxPts {
-			return errTooMany
+			return d.tooMany()
 		}
 	}
 	return d.headerLine(l, long)
@@ -232,9 +238,13 @@ func isSpace(c byte) bool {
 	return false
 }
 
+func (d *depthTracker) tooMany() error {
+	return fmt.Errorf("%w (more than %d)", ErrTooManyParts, d.maxPts)
+}
+
 func (d *depthTracker) startPart() error {
 	if d.parts++; d.parts > d.maxPts {
-		return errTooMany
+		return d.tooMany()
 	}
 	d.header, d.lines, d.inType, d.pending = true, 0, false, d.pending[:0]
 	return nil
@@ -247,7 +257,7 @@ func (d *depthTracker) startPart() error {
 // colon is repaired.
 func (d *depthTracker) headerLine(l []byte, long bool) error {
 	if d.lines++; d.lines > maxHeaderLines {
-		return errHeader
+		return fmt.Errorf("%w (more than %d in one header block)", ErrTooManyHeaderLines, maxHeaderLines)
 	}
 	s := l
 	if !long {
@@ -283,7 +293,7 @@ func (d *depthTracker) headerLine(l []byte, long bool) error {
 		d.more(' ', s)
 	}
 	if d.inType && (long || len(d.ctype) > maxLine) {
-		return errHeader
+		return fmt.Errorf("%w (a Content-Type field over %d bytes)", ErrHeaderTooLong, maxLine)
 	}
 	return nil
 }
@@ -308,11 +318,11 @@ func (d *depthTracker) endField() error {
 		return nil
 	}
 	if len(params["boundary"]) > maxBoundary {
-		return errBoundary
+		return fmt.Errorf("%w (over %d bytes)", ErrBoundaryTooLong, maxBoundary)
 	}
 	d.pending = append(d.pending, params["boundary"])
 	if len(d.stack)+len(d.pending) > d.max {
-		return errTooDeep
+		return fmt.Errorf("%w (more than %d levels)", ErrTooDeep, d.max)
 	}
 	return nil
 }

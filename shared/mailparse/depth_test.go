@@ -87,21 +87,6 @@ func TestParseDepthAsEnmimeReads(t *testing.T) {
 	}
 }
 
-func TestParseRefusesHugeContentType(t *testing.T) {
-	tests := []struct{ name, ct string }{
-		{"over 8 KB", "multipart/mixed; x=\"" + strings.Repeat("x", maxLine) + "\"; boundary=b"},
-		{"boundary over 256 bytes", "multipart/mixed; boundary=" + strings.Repeat("b", maxBoundary+1)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			raw := "From: a@example.com\r\nContent-Type: " + tt.ct + "\r\n\r\nhi\r\n"
-			if _, err := Parse(strings.NewReader(raw), Limits{}); !errors.Is(err, ErrMalformed) {
-				t.Errorf("Parse(%s) error = %v, want ErrMalformed", tt.name, err)
-			}
-		})
-	}
-}
-
 // FuzzDepthTracker: on any input, the tracker sees at least as much
 // nesting, and at least as many parts, as enmime makes.
 func FuzzDepthTracker(f *testing.F) {
@@ -137,4 +122,43 @@ func FuzzDepthTracker(f *testing.F) {
 			t.Fatalf("tracker saw depth %d, %d parts; enmime made depth %d, %d parts", got, d.parts, want, wantParts)
 		}
 	})
+}
+
+// TestParseShapeReasons: each broken limit is refused as malformed under
+// its own reason, which names the limit.
+func TestParseShapeReasons(t *testing.T) {
+	tests := []struct {
+		name   string
+		raw    string
+		lim    Limits
+		err    error
+		reason string
+	}{
+		{"nested too deep", deepMail(DefaultMaxDepth + 1), Limits{}, ErrTooDeep, "multiparts nested too deep (more than 12 levels)"},
+		{"too many parts", "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" + strings.Repeat("--b\r\n\r\nx\r\n", 30) + "--b--\r\n",
+			Limits{MaxParts: 20}, ErrTooManyParts, "too many MIME parts (more than 20)"},
+		{"too many header lines", "From: a@example.com\r\n" + strings.Repeat("Received: from x\r\n", maxHeaderLines+1) + "\r\nhi\r\n", Limits{}, ErrTooManyHeaderLines,
+			"too many header lines (more than 5000 in one header block)"},
+		{"over-long header", "From: a@example.com\r\nContent-Type: multipart/mixed; x=\"" + strings.Repeat("x", maxLine) + "\"; boundary=b\r\n\r\nhi\r\n", Limits{}, ErrHeaderTooLong,
+			"header field too long (a Content-Type field over 8192 bytes)"},
+		{"over-long boundary", "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=" + strings.Repeat("b", maxBoundary+1) + "\r\n\r\nhi\r\n", Limits{}, ErrBoundaryTooLong,
+			"multipart boundary too long (over 256 bytes)"},
+	}
+	all := []error{ErrTooDeep, ErrTooManyParts, ErrTooManyHeaderLines, ErrHeaderTooLong, ErrBoundaryTooLong}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(strings.NewReader(tt.raw), tt.lim)
+			if !errors.Is(err, ErrMalformed) || !errors.Is(err, tt.err) {
+				t.Fatalf("Parse(%s) error = %v, want ErrMalformed and %v", tt.name, err, tt.err)
+			}
+			for _, other := range all {
+				if other != tt.err && errors.Is(err, other) {
+					t.Errorf("Parse(%s) error = %v, also %v", tt.name, err, other)
+				}
+			}
+			if !strings.HasSuffix(err.Error(), tt.reason) {
+				t.Errorf("Parse(%s) error = %q, want it to end %q", tt.name, err, tt.reason)
+			}
+		})
+	}
 }

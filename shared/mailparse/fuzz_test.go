@@ -35,6 +35,14 @@ func FuzzParse(f *testing.F) {
 		if !strings.Contains(m.Text, m.Body) && m.Body != strings.TrimSpace(m.Text) {
 			t.Fatalf("Body %q is not part of Text %q", m.Body, m.Text)
 		}
+		if again, err := Parse(bytes.NewReader(raw), lim); err != nil || again.ContentHash != m.ContentHash || m.ContentHash == "" {
+			t.Fatalf("Parse twice: hash %q then %q (%v), want one hash", m.ContentHash, again.ContentHash, err)
+		}
+		for _, s := range m.Notes {
+			if !utf8.ValidString(s) {
+				t.Fatalf("Parse gave an invalid UTF-8 note: %q", s)
+			}
+		}
 		if len(m.Attachments) > lim.MaxAttachments {
 			t.Fatalf("%d attachments, over the limit", len(m.Attachments))
 		}
@@ -56,4 +64,35 @@ func allFixtures(tb testing.TB) [][]byte {
 		out = append(out, readFixture(tb, filepath.Base(name)))
 	}
 	return out
+}
+
+// FuzzDecodeText: any bytes under any label come out as valid UTF-8 with
+// the charset used named, and UTF-8 comes out as it went in.
+func FuzzDecodeText(f *testing.F) {
+	for _, s := range []struct {
+		label string
+		b     []byte
+	}{
+		{"utf-7", []byte("Hi Mom -+Jjo--! +ZeVnLIqe- +- +AD0-")},
+		{"utf-7", []byte("+2D3eAA +2D3")},
+		{"gb2312", []byte{0xc4, 0xe3, 0xba, 0xc3, 0x86, 0xb4}},
+		{"", []byte{0xc2, 0xa5, 0xb5, 0xc0}},
+		{"iso-8859-1", []byte("caf\xe9")},
+		{"utf-16le", []byte("h\x00i\x00")},
+		{"big5", []byte{0xa7, 0x41, 0xa6, 0x6e}},
+	} {
+		f.Add(s.label, s.b)
+	}
+	f.Fuzz(func(t *testing.T, label string, b []byte) {
+		s, cs := decodeText(label, b)
+		if !utf8.ValidString(s) {
+			t.Fatalf("decodeText(%q, %q) = %q, not UTF-8", label, b, s)
+		}
+		if cs == "" {
+			t.Fatalf("decodeText(%q, %q) named no charset", label, b)
+		}
+		if utf8.Valid(b) && !isASCII(b) && s != string(b) && cs == "utf-8" {
+			t.Fatalf("decodeText(%q, %q) = %q, changed UTF-8 text", label, b, s)
+		}
+	})
 }

@@ -9,16 +9,17 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"mime/quotedprintable"
+	"net/http"
 	"net/mail"
 	"net/textproto"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -166,8 +167,20 @@ type Mail struct {
 	// Truncated is set when a text part was over Limits.MaxText.
 	Truncated bool `json:"truncated,omitempty"`
 	// Automatic is set for mail no person wrote; AutoReason says why.
-	Automatic   bool         `json:"automatic,omitempty"`
-	AutoReason  string       `json:"autoReason,omitempty"`
+	Automatic  bool   `json:"automatic,omitempty"`
+	AutoReason string `json:"autoReason,omitempty"`
+	// AutoReplySubject is set when the subject starts the way
+	// autoresponders start theirs ("Automatic reply:", "自动回复:" …). A
+	// person may write that too: only the channel, which knows what mail
+	// it sent, can tell an answer to its own mail.
+	AutoReplySubject bool `json:"autoReplySubject,omitempty"`
+	// ContentHash identifies the content (sender, subject, date, text,
+	// attachments): the same mail delivered twice has the same hash
+	// whatever the servers added on the way.
+	ContentHash string `json:"contentHash"`
+	// Notes says, for staff, what parsing did to the mail that they
+	// cannot see in it (a text part kept as an attachment).
+	Notes       []string     `json:"notes,omitempty"`
 	Bounce      *Bounce      `json:"bounce,omitempty"`
 	Attachments []Attachment `json:"attachments,omitempty"`
 	// Omitted counts attachments past Limits.MaxAttachments.
@@ -184,8 +197,8 @@ type limitReader struct {
 	n     int64
 	err   error
 	depth *depthTracker
-	// shape is set when the structure broke a limit (errTooDeep,
-	// errTooMany).
+	// shape is set when the structure broke a limit (ErrTooDeep and the
+	// rest of depthTracker's errors).
 	shape error
 }
 
@@ -232,7 +245,7 @@ func Parse(r io.Reader, lim Limits) (*Mail, error) {
 	case lr.n < 0 || errors.Is(err, ErrTooLarge):
 		return nil, fmt.Errorf("parse mail: over %d bytes: %w", lim.MaxMessage, ErrTooLarge)
 	case lr.shape != nil:
-		return nil, fmt.Errorf("parse mail: %w: %w (at most %d levels, %d parts)", ErrMalformed, lr.shape, lim.MaxDepth, lim.MaxParts)
+		return nil, fmt.Errorf("parse mail: %w: %w", ErrMalformed, lr.shape)
 	case lr.err != nil:
 		return nil, fmt.Errorf("read mail: %w", lr.err)
 	case err != nil:
@@ -259,12 +272,37 @@ func Parse(r io.Reader, lim Limits) (*Mail, error) {
 	}
 	m.Text = strings.TrimSpace(normalizeNewlines(w.text))
 	m.Body = StripQuoted(m.Text)
-	m.Automatic, m.AutoReason = automatic(h, m, w.report)
 	m.Language = language(m.Subject + "\n" + m.Body)
+	if m.Text == "" && len(m.Notes) > 0 {
+		// Staff would see an empty message otherwise.
+		m.Text = "[" + strings.Join(m.Notes, "]\n[") + "]"
+		m.Body = m.Text
+	}
+	m.Automatic, m.AutoReason = automatic(h, m, signs{report: w.report, feedback: w.feedback})
+	m.AutoReplySubject = autoReplySubject(m.Subject)
+	m.ContentHash = contentHash(m)
 	if m.From.Address == "" && m.Bounce == nil {
 		return nil, fmt.Errorf("parse mail: %w: no sender address", ErrMalformed)
 	}
 	return m, nil
+}
+
+// contentHash hashes what a person sees of m; see Mail.ContentHash.
+func contentHash(m *Mail) string {
+	h := sha256.New()
+	field := func(s string) {
+		fmt.Fprintf(h, "%d:%s\n", len(s), s)
+	}
+	field(strings.ToLower(m.From.Address))
+	field(m.Subject)
+	if !m.Date.IsZero() {
+		field(m.Date.Format(time.RFC3339))
+	}
+	field(m.Text)
+	for _, a := range m.Attachments {
+		field(a.Name + "\x00" + a.Type + "\x00" + strconv.FormatInt(a.Size, 10) + "\x00" + a.SHA256)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func (m *Mail) readHeader(h textproto.MIMEHeader) {
@@ -360,6 +398,8 @@ type walker struct {
 	// alone are read as one.
 	report bool
 	dsn    *enmime.Part
+	// feedback is set when any part is an abuse report (RFC 5965).
+	feedback bool
 }
 
 // isDeliveryReport reports whether the message is a delivery status
@@ -369,11 +409,7 @@ func isDeliveryReport(root *enmime.Part) bool {
 	if !strings.EqualFold(root.ContentType, "multipart/report") {
 		return false
 	}
-	_, params, _, err := mediatype.Parse(root.Header.Get("Content-Type"))
-	if err != nil {
-		return false
-	}
-	switch strings.ToLower(strings.TrimSpace(params["report-type"])) {
+	switch reportType(root) {
 	case "delivery-status", "global-delivery-status":
 		return true
 	}
@@ -390,6 +426,7 @@ func (w *walker) walk(p *enmime.Part) {
 		case strings.HasPrefix(ct, "multipart/"):
 			if ct == "multipart/report" {
 				w.report = true
+				w.feedback = w.feedback || reportType(p) == "feedback-report"
 			}
 			w.walk(p.FirstChild)
 		case inReport && (ct == "message/delivery-status" || ct == "message/global-delivery-status"):
@@ -397,7 +434,14 @@ func (w *walker) walk(p *enmime.Part) {
 		case inReport && (ct == "text/rfc822-headers" || ct == "message/rfc822" || ct == "message/global-headers"):
 			w.returnedHeaders(p)
 		case (ct == "text/plain" || ct == "" || ct == "text/html") && !isAttachment(p):
-			s, cut := w.decodeTextPart(p)
+			raw, cut := transferDecode(p, w.lim.MaxText)
+			label := declaredCharset(p)
+			if kind, ok := binaryContent(raw, label); ok {
+				a := w.attachment(p, kind)
+				w.m.Notes = append(w.m.Notes, fmt.Sprintf("a text part held binary data (%s): kept as the attachment %q, not as text", kind, a))
+				continue
+			}
+			s := w.decodeText(label, raw, cut)
 			w.m.Truncated = w.m.Truncated || cut
 			if ct == "text/html" {
 				if w.html == "" {
@@ -407,7 +451,10 @@ func (w *walker) walk(p *enmime.Part) {
 				w.text = s
 			}
 		default:
-			w.attachment(p)
+			if ct == "message/feedback-report" {
+				w.feedback = true
+			}
+			w.attachment(p, "")
 		}
 	}
 }
@@ -417,13 +464,67 @@ func isAttachment(p *enmime.Part) bool {
 	return d == "attachment" || fileName(p) != ""
 }
 
-func (w *walker) decodeTextPart(p *enmime.Part) (string, bool) {
-	raw, cut := transferDecode(p, w.lim.MaxText)
-	s, cs := decodeText(p.Charset, raw)
+// decodeText decodes the transfer-decoded bytes of a text part, labelled
+// label, cut at the size limit when cut is set.
+func (w *walker) decodeText(label string, raw []byte, cut bool) string {
+	if cut {
+		raw = trimCutRune(raw)
+	}
+	s, cs := decodeText(label, raw)
 	if w.m.Charset == "" {
 		w.m.Charset = cs
 	}
-	return s, cut
+	return s
+}
+
+// declaredCharset is the charset p declares or, when it declares none,
+// the one the nearest enclosing part declares: some clients put it on
+// the multipart alone.
+func declaredCharset(p *enmime.Part) string {
+	for q := p; q != nil; q = q.Parent {
+		if cs := strings.TrimSpace(q.Charset); cs != "" {
+			return cs
+		}
+	}
+	return ""
+}
+
+// reportType is the report-type of a multipart/report, lower case.
+func reportType(p *enmime.Part) string {
+	_, params, _, err := mediatype.Parse(p.Header.Get("Content-Type"))
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(strings.TrimSpace(params["report-type"]))
+}
+
+// binarySample is how much of a text part is looked at to tell binary
+// data from text.
+const binarySample = 8 << 10
+
+// binaryContent reports whether the decoded bytes of a text part are
+// binary data (an image sent as text/plain, say), and what they look
+// like. Text in UTF-16 or UTF-32 has NUL bytes and is text all the same.
+func binaryContent(b []byte, label string) (string, bool) {
+	if l := strings.ToLower(label); strings.Contains(l, "utf-16") || strings.Contains(l, "utf-32") || strings.Contains(l, "ucs-") || len(b) == 0 {
+		return "", false
+	}
+	sample := b[:min(len(b), binarySample)]
+	kind, _, _ := strings.Cut(http.DetectContentType(sample), ";")
+	if !strings.HasPrefix(kind, "text/") {
+		return kind, true
+	}
+	ctl := 0
+	for _, c := range sample {
+		// Control bytes no text has; ESC is ISO-2022's shift.
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != 0x1b || c == 0x7f {
+			ctl++
+		}
+	}
+	if ctl*10 > len(sample) {
+		return "application/octet-stream", true
+	}
+	return "", false
 }
 
 // transferDecode undoes the transfer encoding of p, keeping at most max
@@ -432,7 +533,7 @@ func transferDecode(p *enmime.Part, max int) ([]byte, bool) {
 	var r io.Reader = bytes.NewReader(p.Content)
 	switch strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding"))) {
 	case "base64":
-		r = base64.NewDecoder(base64.StdEncoding, &b64Cleaner{r: bufio.NewReader(r)})
+		r = newB64Reader(r)
 	case "quoted-printable":
 		r = quotedprintable.NewReader(r)
 	}
@@ -443,32 +544,61 @@ func transferDecode(p *enmime.Part, max int) ([]byte, bool) {
 	return out, false
 }
 
-// b64Cleaner passes only base64 alphabet bytes, so line breaks, stray
-// spaces and junk after the padding do not stop decoding.
-type b64Cleaner struct {
-	r    *bufio.Reader
-	done bool
+// b64Reader decodes base64 as mail clients do: bytes outside the
+// alphabet (line breaks, stray spaces) are skipped, a last group without
+// its padding still gives its bytes, and padding ends a group, so pieces
+// encoded one after the other decode one after the other.
+type b64Reader struct {
+	r     *bufio.Reader
+	group [4]byte
+	k     int
+	out   []byte
+	eof   bool
 }
 
-func (c *b64Cleaner) Read(p []byte) (int, error) {
-	n := 0
-	for n < len(p) && !c.done {
-		b, err := c.r.ReadByte()
+func newB64Reader(r io.Reader) *b64Reader {
+	return &b64Reader{r: bufio.NewReader(r)}
+}
+
+func (d *b64Reader) Read(p []byte) (int, error) {
+	for len(d.out) == 0 && !d.eof {
+		b, err := d.r.ReadByte()
 		if err != nil {
-			if n == 0 {
-				return 0, err
-			}
-			return n, nil
+			d.eof = true
+			d.flush()
+			break
 		}
-		if b64Alphabet[b] != 0 {
-			p[n] = b
-			n++
+		switch b64Alphabet[b] {
+		case 1:
+			d.group[d.k] = b64Value[b]
+			if d.k++; d.k == 4 {
+				d.flush()
+			}
+		case 2:
+			d.flush()
 		}
 	}
-	if n == 0 {
+	if len(d.out) == 0 {
 		return 0, io.EOF
 	}
+	n := copy(p, d.out)
+	d.out = d.out[n:]
 	return n, nil
+}
+
+// flush decodes the group read so far: four characters make three bytes,
+// three make two, two make one; one alone holds no whole byte.
+func (d *b64Reader) flush() {
+	g := d.group
+	v := uint32(g[0])<<18 | uint32(g[1])<<12 | uint32(g[2])<<6 | uint32(g[3])
+	b := [3]byte{byte(v >> 16), byte(v >> 8), byte(v)}
+	d.out = append(d.out[:0], b[:b64Bytes(d.k)]...)
+	d.k, d.group = 0, [4]byte{}
+}
+
+// b64Bytes is how many bytes a group of k characters holds.
+func b64Bytes(k int) int {
+	return max(k-1, 0)
 }
 
 // b64Alphabet marks the bytes of the base64 alphabet (1) and padding (2).
@@ -480,22 +610,32 @@ var b64Alphabet = func() (t [256]byte) {
 	return t
 }()
 
+// b64Value is the value of each base64 alphabet byte.
+var b64Value = func() (t [256]byte) {
+	for i, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") {
+		t[c] = byte(i)
+	}
+	return t
+}()
+
 // base64Size is the decoded size of base64 content, counted without
-// decoding it.
+// decoding it, as b64Reader decodes it.
 func base64Size(raw []byte) int64 {
-	var n, pad int64
+	var n int64
+	k := 0
 	for _, b := range raw {
 		switch b64Alphabet[b] {
 		case 1:
-			n++
+			if k++; k == 4 {
+				n += 3
+				k = 0
+			}
 		case 2:
-			pad++
+			n += int64(b64Bytes(k))
+			k = 0
 		}
 	}
-	if n+pad < 4 {
-		return 0
-	}
-	return (n+pad)/4*3 - pad
+	return n + int64(b64Bytes(k))
 }
 
 func fileName(p *enmime.Part) string {
@@ -527,14 +667,26 @@ func cleanName(s string) string {
 	return s
 }
 
-func (w *walker) attachment(p *enmime.Part) {
+// attachment lists p as an attachment, of type typ when that is set,
+// and returns its name ("" when it is over the count limit).
+func (w *walker) attachment(p *enmime.Part, typ string) string {
 	if len(w.m.Attachments) >= w.lim.MaxAttachments {
 		w.m.Omitted++
-		return
+		return ""
+	}
+	name := fileName(p)
+	if typ == "" {
+		typ = strings.ToLower(p.ContentType)
+	} else if name == "" {
+		// A text part kept as an attachment: its data is the body.
+		name = "body"
+		if exts, _ := mime.ExtensionsByType(typ); len(exts) > 0 {
+			name += exts[0]
+		}
 	}
 	a := Attachment{
-		Name:      fileName(p),
-		Type:      strings.ToLower(p.ContentType),
+		Name:      name,
+		Type:      typ,
 		Inline:    strings.EqualFold(p.Disposition, "inline"),
 		ContentID: p.ContentID,
 	}
@@ -567,6 +719,7 @@ func (w *walker) attachment(p *enmime.Part) {
 	// part is read.
 	p.Content = nil
 	w.m.Attachments = append(w.m.Attachments, a)
+	return a.Name
 }
 
 // deliveryStatus reads the per-recipient fields of an RFC 3464 report.

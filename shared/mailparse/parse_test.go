@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"encoding/base64"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -90,6 +92,13 @@ func TestParseFixtures(t *testing.T) {
 		{"forged_token.eml", "mallory@example.net", "Re: [FD-ABCDEF] We have received your message", "account holder", "", "utf-8", "", 0},
 		{"lying_label.eml", "zhou.min@example.com", "Café bill", "重复扣款", "", "utf-8", "", 0},
 		{"nolabel_gbk.eml", "zhao@example.cn", "投诉", "维修师傅态度很差", "", "gb18030", "", 0},
+		{"base64_unpadded_gbk.eml", "liu.yang@example.cn", "楼道灯坏了", "幸福路12号3单元。\n喆", "", "gb18030", "", 0},
+		{"utf7_outlook.eml", "zhou.min@corp.example.com", "燃气账单多扣费", "我的燃气账单上个月多扣了 120 元，请核实。\nAccount 8842-113 + meter 07.", "", "utf-7", "", 0},
+		{"vacation_apple.eml", "huang.li@icloud.com", "Re: [FD-ABCDEF] 我们已收到您的来信 / We have received your message", "我正在休假", "", "utf-8", "x-apple-action", 0},
+		{"vacation_xmailer.eml", "ops@utility.example.org", "Away: Re: meter reading schedule", "closed for the holiday", "", "utf-8", "x-mailer", 0},
+		{"autoreply_subject.eml", "sun.wei@corp.example.cn", "自动回复： [FD-ABCDEF] 我们已收到您的来信", "我这周出差", "", "utf-8", "", 0},
+		{"arf_feedback.eml", "fbl@feedback.example.net", "FW: [FD-ABCDEF] We have received your message", "abuse report", "", "utf-8", "feedback-report", 2},
+		{"binary_body.eml", "13800138000@phone.example.cn", "水流很小", "kept as the attachment \"body.png\"", "", "", "", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -130,6 +139,59 @@ func TestParseFixtures(t *testing.T) {
 				t.Errorf("Parse(%s) has replacement characters: %q %q", tt.file, m.Subject, m.Body)
 			}
 		})
+	}
+}
+
+// TestParseWholeText: a base64 body whose last group lacks its padding
+// keeps its last characters, and a charset declared on the multipart
+// alone reads the parts, text and HTML, that declare none.
+func TestParseWholeText(t *testing.T) {
+	m, err := Parse(bytes.NewReader(readFixture(t, "base64_unpadded_gbk.eml")), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "您好：\n我家楼道的灯坏了一个星期，晚上很危险，请尽快派人修理。地址是幸福路12号3单元。\n喆"; m.Text != want {
+		t.Errorf("Parse(base64_unpadded_gbk.eml).Text = %q, want %q", m.Text, want)
+	}
+	// The same mail with the text part gone: the HTML part is read by the
+	// charset the multipart declares too.
+	raw := readFixture(t, "base64_unpadded_gbk.eml")
+	i := bytes.Index(raw, []byte("------=_Part_4411_1207\r\nContent-Type: text/plain"))
+	j := bytes.Index(raw, []byte("------=_Part_4411_1207\r\nContent-Type: text/html"))
+	m, err = Parse(bytes.NewReader(append(raw[:i:i], raw[j:]...)), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.FromHTML || !strings.HasSuffix(m.Text, "3单元。\n喆") || m.Charset != "gb18030" {
+		t.Errorf("Parse(HTML part only) = %q (charset %s, fromHtml %v), want the GBK text", m.Text, m.Charset, m.FromHTML)
+	}
+}
+
+// TestParseBinaryBody: a text part that decodes to binary data is kept as
+// an attachment, with a note that says so, not stored as text.
+func TestParseBinaryBody(t *testing.T) {
+	m, err := Parse(bytes.NewReader(readFixture(t, "binary_body.eml")), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Attachments) != 1 {
+		t.Fatalf("Parse(binary_body.eml) attachments = %+v, want the body as one", m.Attachments)
+	}
+	a := m.Attachments[0]
+	if a.Name != "body.png" || a.Type != "image/png" || a.Size != 416 || !bytes.HasPrefix(a.Data, []byte("\x89PNG\r\n")) {
+		t.Errorf("attachment = %q %q %d bytes, want body.png image/png of 416 bytes", a.Name, a.Type, a.Size)
+	}
+	if len(m.Notes) != 1 || !strings.Contains(m.Notes[0], "binary data (image/png)") {
+		t.Errorf("Notes = %q, want one saying the text part was binary", m.Notes)
+	}
+	if strings.Contains(m.Text, "PNG") || strings.ContainsRune(m.Text, '\uFFFD') {
+		t.Errorf("Text = %q, want no binary data in it", m.Text)
+	}
+	// A text part that is text, in UTF-16 with its NUL bytes, stays text.
+	raw := "From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset=utf-16le\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		base64.StdEncoding.EncodeToString([]byte("h\x00i\x00")) + "\r\n"
+	if m, err := Parse(strings.NewReader(raw), Limits{}); err != nil || m.Text != "hi" || len(m.Attachments) != 0 {
+		t.Errorf("Parse(UTF-16 text) = %+v, %v; want the text hi", m, err)
 	}
 }
 
@@ -298,6 +360,10 @@ func TestDecodeText(t *testing.T) {
 		{"lying latin-1", "iso-8859-1", []byte("你好"), "你好", "utf-8"},
 		{"real latin-1", "iso-8859-1", []byte{'c', 'a', 'f', 0xe9}, "café", "windows-1252"},
 		{"windows-1251", "windows-1251", []byte{0xcf, 0xf0, 0xe8, 0xe2, 0xe5, 0xf2}, "Привет", "windows-1251"},
+		{"utf-7", "utf-7", []byte("Hi Mom -+Jjo--! +ZeVnLIqe- 1 +- 1 +AD0- 2"), "Hi Mom -☺-! 日本語 1 + 1 = 2", "utf-7"},
+		{"utf-7 label, ASCII only", "UTF-7", []byte("a+-b"), "a+b", "utf-7"},
+		{"utf-7 surrogate pair", "utf-7", []byte("+2D3eAA-"), "😀", "utf-7"},
+		{"no label, GBK that a single-byte charset also reads", "", []byte{0xc2, 0xa5, 0xb5, 0xc0, 0xb5, 0xc6, 0xbb, 0xb5, 0xc1, 0xcb}, "楼道灯坏了", "gb18030"},
 		{"lying utf-8", "utf-8", []byte{0xc4, 0xe3, 0xba, 0xc3, 0xc4, 0xe3, 0xba, 0xc3, 0xd6, 0xd0, 0xb9, 0xfa, 0xc8, 0xcb, 0xc3, 0xf1}, "你好你好中国人民", "gb18030"},
 	}
 	for _, tt := range tests {
