@@ -45,6 +45,7 @@ type Tickets interface {
 	Ticket(ctx context.Context, id ticket.ID) (*ticket.Ticket, error)
 	ByRef(ctx context.Context, ref ticket.Ref) (ticket.ID, error)
 	BySent(ctx context.Context, ch ticket.Channel, providerID string) (ticket.ID, error)
+	BySource(ctx context.Context, src ticket.Source) (ticket.ID, error)
 }
 
 // Recorder writes the acknowledgement onto its ticket.
@@ -71,7 +72,9 @@ type AckClaims interface {
 // Aliases makes one source of the same mail delivered twice under two
 // provider IDs.
 type Aliases interface {
-	ClaimAlias(ctx context.Context, ch ticket.Channel, key, sourceID string) (string, error)
+	// ClaimAlias returns the first source claimed for key, and whether
+	// that source's mail had the same content hash.
+	ClaimAlias(ctx context.Context, ch ticket.Channel, key, sourceID, contentHash string) (first string, same bool, err error)
 }
 
 // Quarantine keeps what could not be made into a ticket.
@@ -268,13 +271,13 @@ func (h *Handler) Process(ctx context.Context, n *Notification, replay bool) err
 			m.To = append(m.To, r)
 		}
 	}
-	source := sesID
-	if m.MessageID != "" && m.From.Address != "" {
-		// The same mail can reach us as two SES messages (two recipients,
-		// two rules); its Message-ID from the same sender makes them one.
-		if source, err = h.Aliases.ClaimAlias(ctx, ticket.Email, strings.ToLower(m.From.Address)+"\n"+m.MessageID, sesID); err != nil {
-			return err
-		}
+	source, reused, err := h.source(ctx, m, sesID)
+	if err != nil {
+		return err
+	}
+	h.ownMail(ctx, m)
+	if err := h.autoReply(ctx, m); err != nil {
+		return err
 	}
 	at := n.Mail.Timestamp
 	if at.IsZero() {
@@ -289,6 +292,12 @@ func (h *Handler) Process(ctx context.Context, n *Notification, replay bool) err
 	if err != nil {
 		return err
 	}
+	if reused != "" {
+		if in.TicketID, err = h.reusedThread(ctx, in, reused); err != nil {
+			return err
+		}
+		in.Meta["messageIdReusedBy"] = reused
+	}
 	r, err := h.Intake.Receive(ctx, in)
 	var verr ticket.ValidationError
 	if errors.As(err, &verr) {
@@ -299,6 +308,12 @@ func (h *Handler) Process(ctx context.Context, n *Notification, replay bool) err
 	}
 	slog.InfoContext(ctx, "email received", "sesMessageId", sesID, "ref", r.Ticket.Ref,
 		"created", r.Created, "duplicate", r.Duplicate, "automatic", m.Automatic, "attachments", len(in.Attachments))
+	if reused != "" && !r.Duplicate {
+		if err := h.noteReused(ctx, r, in, reused); err != nil {
+			// The message is kept; only the note is missing.
+			slog.ErrorContext(ctx, "reused Message-ID not noted", "ref", r.Ticket.Ref, "err", err)
+		}
+	}
 	// A redelivery of the mail that opened the ticket still gets the
 	// acknowledgement its first delivery may not have sent; the claim
 	// keeps it to one.
@@ -440,7 +455,8 @@ func (h *Handler) inbound(ctx context.Context, n *Notification, m *mailparse.Mai
 		full, _ = cut(m.Text, maxFullBytes)
 	}
 	meta := map[string]string{"s3Key": objectURL(n), "sesMessageId": n.Mail.MessageID}
-	fields := map[string]string{"messageId": m.MessageID, "charset": m.Charset, "autoReason": m.AutoReason, "threadedBy": how, "listId": m.ListID}
+	fields := map[string]string{"messageId": m.MessageID, "charset": m.Charset, "autoReason": m.AutoReason, "threadedBy": how, "listId": m.ListID,
+		"notes": strings.Join(m.Notes, "\n")}
 	if m.Bounce != nil {
 		var st, diag []string
 		for _, r := range m.Bounce.Recipients {

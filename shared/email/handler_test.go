@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -173,6 +174,16 @@ func (e *env) view(sesID string) *ticket.Ticket {
 	return t
 }
 
+// object reads an object of the test's bucket.
+func (e *env) object(key string) ([]byte, error) {
+	out, err := e.s3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &e.bucket, Key: &key})
+	if err != nil {
+		return nil, err
+	}
+	defer out.Body.Close()
+	return io.ReadAll(out.Body)
+}
+
 // acks counts the mail the SES emulator holds for addr.
 func (e *env) acks(addr string) int {
 	e.t.Helper()
@@ -241,7 +252,7 @@ func sesID(tb testing.TB) string {
 func TestNewMailOpensTicketAndAcknowledges(t *testing.T) {
 	e := newEnv(t)
 	addr := unique(t, "wang")
-	raw, _ := os.ReadFile(filepath.Join("testdata", "mail", "gmail.eml"))
+	raw := mustRead(t, "gmail.eml")
 	id := sesID(t)
 	e.ok(e.deliver(e.h, withFrom(raw, addr), id))
 
@@ -274,7 +285,7 @@ func TestNewMailOpensTicketAndAcknowledges(t *testing.T) {
 func TestNestedAttachmentsStored(t *testing.T) {
 	e := newEnv(t)
 	e.h.Limits.MaxAttachment = 1000
-	raw, _ := os.ReadFile(filepath.Join("testdata", "mail", "nested.eml"))
+	raw := mustRead(t, "nested.eml")
 	id := sesID(t)
 	e.ok(e.deliver(e.h, withFrom(raw, unique(t, "li")), id))
 	atts := e.view(id).Messages[0].Attachments
@@ -288,16 +299,13 @@ func TestNestedAttachmentsStored(t *testing.T) {
 			}
 			continue
 		}
-		out, err := e.s3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &e.bucket, Key: &a.Key})
+		b, err := e.object(a.Key)
 		if err != nil {
 			t.Errorf("attachment %q not in S3 at %q: %v", a.Name, a.Key, err)
 			continue
 		}
-		var b bytes.Buffer
-		b.ReadFrom(out.Body)
-		out.Body.Close()
-		if int64(b.Len()) != a.Size {
-			t.Errorf("attachment %q: %d bytes stored, size says %d", a.Name, b.Len(), a.Size)
+		if int64(len(b)) != a.Size {
+			t.Errorf("attachment %q: %d bytes stored, size says %d", a.Name, len(b), a.Size)
 		}
 	}
 	if !atts[1].Skipped || atts[1].Name != "十一月账单.pdf" {
@@ -357,7 +365,7 @@ func TestReplyThreading(t *testing.T) {
 
 func mustRead(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "mail", name))
+	b, err := os.ReadFile(filepath.Join("..", "mailparse", "testdata", "mail", name))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -469,13 +477,17 @@ func TestAcknowledgementsPerSender(t *testing.T) {
 }
 
 func TestAutomaticMailNotAcknowledged(t *testing.T) {
-	for _, f := range []string{"out_of_office.eml", "mailing_list.eml"} {
+	for _, f := range []string{"out_of_office.eml", "mailing_list.eml", "vacation_apple.eml", "vacation_xmailer.eml", "arf_feedback.eml"} {
 		t.Run(f, func(t *testing.T) {
 			e := newEnv(t)
 			addr := unique(t, "auto")
 			id := sesID(t)
-			// Alarming words in automatic mail must not raise a P1.
-			raw := bytes.Replace(withFrom(mustRead(t, f), addr), []byte("\r\n\r\n"), []byte("\r\n\r\n燃气泄漏 gas leak fire! "), 1)
+			// Alarming words in automatic mail must not raise a P1. They
+			// go at the start of the first text part.
+			raw := withFrom(mustRead(t, f), addr)
+			at := bytes.Index(raw, []byte("Content-Type: text/plain"))
+			at += bytes.Index(raw[at:], []byte("\r\n\r\n")) + 4
+			raw = append(raw[:at:at], append([]byte("燃气泄漏 gas leak fire! "), raw[at:]...)...)
 			e.ok(e.deliver(e.h, raw, id))
 			tk := e.view(id)
 			if !tk.Messages[0].Automatic || tk.Kind != ticket.Other || tk.Priority == ticket.P1 {
@@ -742,5 +754,141 @@ func TestForgedBounces(t *testing.T) {
 		if m.SourceID == id && (m.Meta["bounce"] != "failed 5.1.1" || m.Meta["bounceDiagnostic"] != "smtp; 550 no such user") {
 			t.Errorf("bounce meta = %v, want the status and the diagnostic", m.Meta)
 		}
+	}
+}
+
+// TestReusedMessageID: a mail that repeats an earlier mail's sender and
+// Message-ID with other content is a message of its own on the first
+// mail's ticket, noted in the history; its own second copy, and a second
+// copy of the first mail, fold into what they repeat.
+func TestReusedMessageID(t *testing.T) {
+	e := newEnv(t)
+	addr := unique(t, "reuse")
+	first := mailFrom(addr, "水压低", "三楼水压很低")
+	midLine := regexp.MustCompile(`Message-ID: <[^>]+>`)
+	second := midLine.ReplaceAll(mailFrom(addr, "水压低", "补充：四楼也一样"), midLine.Find(first))
+	ids := []string{sesID(t), sesID(t), sesID(t), sesID(t)}
+	e.ok(e.deliver(e.h, first, ids[0]))
+	e.ok(e.deliver(e.h, second, ids[1]))
+	// A second copy of each (another recipient): redeliveries, nothing new.
+	e.ok(e.deliver(e.h, second, ids[2]))
+	e.ok(e.deliver(e.h, first, ids[3]))
+
+	tk := e.view(ids[0])
+	var in []ticket.Message
+	for _, m := range tk.Messages {
+		if m.Direction == ticket.Inbound {
+			in = append(in, m)
+		}
+	}
+	if len(in) != 2 {
+		t.Fatalf("ticket has %d inbound messages, want the first mail and the one reusing its Message-ID: %+v", len(in), in)
+	}
+	var reused ticket.Message
+	for _, m := range in {
+		if m.SourceID == ids[1] {
+			reused = m
+		}
+	}
+	if !strings.Contains(reused.Body, "四楼也一样") || reused.Meta["messageIdReusedBy"] != ids[0] || reused.Meta["threadedBy"] != email.ByReusedID {
+		t.Errorf("second mail = %q meta %v, want its own text, on the first mail's ticket, naming the first mail", reused.Body, reused.Meta)
+	}
+	noted := 0
+	for _, ev := range tk.History {
+		if ev.Type == email.EventMessageIDReused {
+			noted++
+			if ev.MessageID != reused.ID || !strings.Contains(ev.Detail, ids[0]) {
+				t.Errorf("history event = %+v, want it on message %s naming %s", ev, reused.ID, ids[0])
+			}
+		}
+	}
+	if noted != 1 {
+		t.Errorf("history has %d %s events, want 1: %+v", noted, email.EventMessageIDReused, tk.History)
+	}
+	for _, id := range ids[2:] {
+		if _, err := e.store.BySource(context.Background(), ticket.Source{Channel: ticket.Email, ID: id}); err == nil {
+			t.Errorf("copy %s made a source of its own, want it folded into the mail it repeats", id)
+		}
+	}
+	if n := e.acks(addr); n != 1 {
+		t.Errorf("the customer got %d acknowledgements, want 1", n)
+	}
+}
+
+// TestOwnAddressNotAcknowledged: mail from the address acknowledgements
+// come from (its token address included) is kept as automatic and never
+// acknowledged.
+func TestOwnAddressNotAcknowledged(t *testing.T) {
+	e := newEnv(t)
+	for _, from := range []string{"Frontdesk <support@example.com>", "SUPPORT@example.com", e.h.Signer.ReplyAddress("support@example.com", ticket.NewID(time.Now()))} {
+		t.Run(from, func(t *testing.T) {
+			before := e.acks("support")
+			id := sesID(t)
+			e.ok(e.deliver(e.h, mailFrom(from, "[FD-ABCDEF] 我们已收到您的来信", "您好，我们已收到您的来信。"), id))
+			msg := e.view(id).Messages[0]
+			if !msg.Automatic || msg.Meta["autoReason"] != email.AutoOwnAddress {
+				t.Errorf("message automatic=%v reason %q, want %s", msg.Automatic, msg.Meta["autoReason"], email.AutoOwnAddress)
+			}
+			if n := e.acks("support") - before; n != 0 {
+				t.Errorf("Frontdesk acknowledged its own mail %d times", n)
+			}
+		})
+	}
+}
+
+// TestAutoReplySubject: a vacation reply that says what it is only in its
+// subject is automatic when it answers our mail; a person's mail with
+// the same subject that answers nothing of ours is acknowledged.
+func TestAutoReplySubject(t *testing.T) {
+	e := newEnv(t)
+	addr := unique(t, "away")
+	first := sesID(t)
+	e.ok(e.deliver(e.h, mailFrom(addr, "路灯", "路灯不亮"), first))
+	ack := outbound(t, e.view(first))
+	for _, ref := range []string{"<" + ack.SourceID + ">", "<" + ack.Meta["sesMessageId"] + "@email.amazonses.com>"} {
+		raw := withFrom(mustRead(t, "autoreply_subject.eml"), addr)
+		raw = bytes.ReplaceAll(raw, []byte("<fixedid.t.01kaqzq7n3m0000000000000ab.abcdefghijklmnopqrst@example.com>"), []byte(ref))
+		raw = bytes.Replace(raw, []byte("<autoreply.20261124112000.77@corp.example.cn>"), []byte("<"+sesID(t)+"@corp.example.cn>"), 1)
+		id := sesID(t)
+		e.ok(e.deliver(e.h, raw, id))
+		for _, m := range e.view(id).Messages {
+			if m.SourceID == id && (!m.Automatic || m.Meta["autoReason"] != email.AutoReplySubject) {
+				t.Errorf("answer to %s: automatic=%v reason %q, want %s", ref, m.Automatic, m.Meta["autoReason"], email.AutoReplySubject)
+			}
+		}
+	}
+	if n := e.acks(addr); n != 1 {
+		t.Errorf("the autoresponder got %d acknowledgements, want only the first mail's", n)
+	}
+	person := unique(t, "person")
+	id := sesID(t)
+	e.ok(e.deliver(e.h, mailFrom(person, "Automatic reply: my meter", "The automatic meter reading is wrong."), id))
+	if m := e.view(id).Messages[0]; m.Automatic {
+		t.Errorf("a new mail with an autoresponder's subject was taken as automatic (%q)", m.Meta["autoReason"])
+	}
+	if n := e.acks(person); n != 1 {
+		t.Errorf("the person got %d acknowledgements, want 1", n)
+	}
+}
+
+// TestBinaryBodyKeptAsAttachment: a body that is binary data is stored as
+// an attachment, and the message says so.
+func TestBinaryBodyKeptAsAttachment(t *testing.T) {
+	e := newEnv(t)
+	id := sesID(t)
+	e.ok(e.deliver(e.h, withFrom(mustRead(t, "binary_body.eml"), unique(t, "mms")), id))
+	msg := e.view(id).Messages[0]
+	if len(msg.Attachments) != 1 || msg.Attachments[0].Name != "body.png" || msg.Attachments[0].Key == "" {
+		t.Fatalf("attachments = %+v, want the body stored as body.png", msg.Attachments)
+	}
+	if !strings.Contains(msg.Meta["notes"], "binary data (image/png)") || !strings.Contains(msg.Body, "body.png") {
+		t.Errorf("message = %q notes %q, want it to say the body was kept as an attachment", msg.Body, msg.Meta["notes"])
+	}
+	b, err := e.object(msg.Attachments[0].Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Errorf("stored attachment starts % x, want a PNG", b[:min(8, len(b))])
 	}
 }
