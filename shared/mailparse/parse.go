@@ -290,7 +290,9 @@ func addresses(v string) []Address {
 	}
 	out := make([]Address, 0, len(list))
 	for _, a := range list {
-		if a == nil || a.Address == "" {
+		// Raw bytes that are not UTF-8 make no address anyone can write
+		// back to.
+		if a == nil || a.Address == "" || !utf8.ValidString(a.Address) {
 			continue
 		}
 		out = append(out, Address{Name: decodeHeader(a.Name), Address: a.Address})
