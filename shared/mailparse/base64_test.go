@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"io"
 	"testing"
+	"testing/iotest"
 )
 
 func decodeB64(tb testing.TB, in []byte) []byte {
@@ -53,6 +54,10 @@ func FuzzB64Reader(f *testing.F) {
 		got := decodeB64(t, junk)
 		if n := base64Size(junk); n != int64(len(got)) {
 			t.Fatalf("base64Size(%q) = %d, decoded %d bytes", junk, n, len(got))
+		}
+		// Read a byte at a time, it decodes the same.
+		if one, err := io.ReadAll(iotest.OneByteReader(newB64Reader(bytes.NewReader(junk)))); err != nil || !bytes.Equal(one, got) {
+			t.Fatalf("decode(%q) a byte at a time = %x, %v; want %x", junk, one, err, got)
 		}
 		enc := base64.StdEncoding.EncodeToString(data)
 		w := int(width) + 1

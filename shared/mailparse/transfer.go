@@ -35,8 +35,10 @@ type b64Reader struct {
 	r     *bufio.Reader
 	group [4]byte
 	k     int
-	out   []byte
-	eof   bool
+	// out holds decoded bytes that did not fit the last Read.
+	out []byte
+	buf [3]byte
+	eof bool
 }
 
 func newB64Reader(r io.Reader) *b64Reader {
@@ -44,39 +46,44 @@ func newB64Reader(r io.Reader) *b64Reader {
 }
 
 func (d *b64Reader) Read(p []byte) (int, error) {
-	for len(d.out) == 0 && !d.eof {
+	n := copy(p, d.out)
+	d.out = d.out[n:]
+	for n < len(p) && !d.eof {
 		b, err := d.r.ReadByte()
 		if err != nil {
 			d.eof = true
-			d.flush()
+			n += d.flush(p[n:])
 			break
 		}
 		switch b64Alphabet[b] {
 		case 1:
 			d.group[d.k] = b64Value[b]
 			if d.k++; d.k == 4 {
-				d.flush()
+				n += d.flush(p[n:])
 			}
 		case 2:
-			d.flush()
+			n += d.flush(p[n:])
 		}
 	}
-	if len(d.out) == 0 {
+	if n == 0 && d.eof {
 		return 0, io.EOF
 	}
-	n := copy(p, d.out)
-	d.out = d.out[n:]
 	return n, nil
 }
 
-// flush decodes the group read so far: four characters make three bytes,
-// three make two, two make one; one alone holds no whole byte.
-func (d *b64Reader) flush() {
+// flush decodes the group read so far into p, keeping what does not fit
+// for the next Read, and returns how many bytes went into p: four
+// characters make three bytes, three make two, two make one; one alone
+// holds no whole byte.
+func (d *b64Reader) flush(p []byte) int {
 	g := d.group
 	v := uint32(g[0])<<18 | uint32(g[1])<<12 | uint32(g[2])<<6 | uint32(g[3])
-	b := [3]byte{byte(v >> 16), byte(v >> 8), byte(v)}
-	d.out = append(d.out[:0], b[:b64Bytes(d.k)]...)
+	d.buf = [3]byte{byte(v >> 16), byte(v >> 8), byte(v)}
+	k := b64Bytes(d.k)
 	d.k, d.group = 0, [4]byte{}
+	n := copy(p, d.buf[:k])
+	d.out = d.buf[n:k]
+	return n
 }
 
 // b64Bytes is how many bytes a group of k characters holds.
