@@ -50,6 +50,25 @@ func TestClaimAliasOneWinner(t *testing.T) {
 	}
 }
 
+// TestClaimAliasBeforeHashes: a claim written before claims recorded the
+// content hash still folds its redeliveries: it counts as the same mail.
+func TestClaimAliasBeforeHashes(t *testing.T) {
+	st, db := testenv.Table(t)
+	ctx := context.Background()
+	key := "a@example.com\nold@x"
+	_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(st.Table()), Item: map[string]types.AttributeValue{
+		"PK":       &types.AttributeValueMemberS{Value: "ALIAS#" + dynamo.ContactKey(string(ticket.Email), key)},
+		"SK":       &types.AttributeValueMemberS{Value: "CLAIM"},
+		"sourceId": &types.AttributeValueMemberS{Value: "ses-old"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, same, err := st.ClaimAlias(ctx, ticket.Email, key, "ses-new", "hash-1"); err != nil || id != "ses-old" || !same {
+		t.Errorf("ClaimAlias(over a claim without a hash) = %q, %v, %v; want ses-old, the same", id, same, err)
+	}
+}
+
 func TestClaimAck(t *testing.T) {
 	st, _ := testenv.Table(t)
 	ctx := context.Background()
