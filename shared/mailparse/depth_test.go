@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -160,5 +162,19 @@ func TestParseShapeReasons(t *testing.T) {
 				t.Errorf("Parse(%s) error = %q, want it to end %q", tt.name, err, tt.reason)
 			}
 		})
+	}
+}
+
+// TestReadmeNamesRefusals: the README says what is refused in the words
+// the errors use, so that a quarantine reason can be looked up there.
+func TestReadmeNamesRefusals(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []error{ErrTooLarge, ErrMalformed, ErrTooDeep, ErrTooManyParts, ErrTooManyHeaderLines, ErrHeaderTooLong, ErrBoundaryTooLong} {
+		if !bytes.Contains(readme, []byte(e.Error())) {
+			t.Errorf("README does not name the refusal %q", e)
+		}
 	}
 }
