@@ -38,7 +38,7 @@ func TestLocalEmail(t *testing.T) {
 	srv := httptest.NewServer(st.mux)
 	defer srv.Close()
 
-	raw, err := os.Open("../shared/email/testdata/mail/qq.eml")
+	raw, err := os.Open("../shared/mailparse/testdata/mail/qq.eml")
 	if err != nil {
 		t.Fatal(err)
 	}

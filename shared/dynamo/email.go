@@ -23,42 +23,53 @@ const (
 	// attrRate names, on an acknowledgement claim, the hourly counter
 	// the claim counted on.
 	attrRate = "rateKey"
+	// attrAliasHash is, on an alias claim, the content hash of the mail
+	// that made it.
+	attrAliasHash = "contentHash"
 )
 
 // ClaimAlias makes sourceID the canonical source for key (a sender and
-// Message-ID pair): the first delivery to claim a key wins, and every
-// later delivery of the same mail under another provider ID gets the
-// winner's ID back. The claim is one conditional write, so two deliveries
-// racing each other agree on one source.
-func (st *Store) ClaimAlias(ctx context.Context, ch ticket.Channel, key, sourceID string) (string, error) {
+// Message-ID pair) and records the content hash of its mail: the first
+// delivery to claim a key wins, and every later delivery gets the
+// winner's ID back, with same set when its content hash is the winner's
+// (the same mail delivered again under another provider ID) and clear
+// when it differs (another mail reusing the Message-ID). A claim made
+// before hashes were recorded counts as the same. The claim is one
+// conditional write, so two deliveries racing each other agree on one
+// source.
+func (st *Store) ClaimAlias(ctx context.Context, ch ticket.Channel, key, sourceID, contentHash string) (first string, same bool, err error) {
 	pk := pAlias + ContactKey(string(ch), key)
-	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err = st.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: &st.table,
 		Item: merge(keyOf(pk, skClaim), item{
-			"sourceId": s(sourceID),
-			attrTTL:    n(st.now().Add(st.SourceTTL).Unix()),
+			"sourceId":    s(sourceID),
+			attrAliasHash: s(contentHash),
+			attrTTL:       n(st.now().Add(st.SourceTTL).Unix()),
 		}),
 		ConditionExpression:                 aws.String("attribute_not_exists(PK)"),
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	var exists *types.ConditionalCheckFailedException
 	if errors.As(err, &exists) {
-		if v, ok := exists.Item["sourceId"].(*types.AttributeValueMemberS); ok && v.Value != "" {
-			return v.Value, nil
+		old := exists.Item
+		if _, ok := old["sourceId"].(*types.AttributeValueMemberS); !ok {
+			got, gerr := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: keyOf(pk, skClaim), ConsistentRead: aws.Bool(true)})
+			if gerr != nil {
+				return "", false, fmt.Errorf("read alias of %s: %w", sourceID, gerr)
+			}
+			old = got.Item
 		}
-		got, gerr := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: keyOf(pk, skClaim), ConsistentRead: aws.Bool(true)})
-		if gerr != nil {
-			return "", fmt.Errorf("read alias of %s: %w", sourceID, gerr)
+		v, ok := old["sourceId"].(*types.AttributeValueMemberS)
+		if !ok || v.Value == "" {
+			return "", false, fmt.Errorf("read alias of %s: no source in it", sourceID)
 		}
-		if v, ok := got.Item["sourceId"].(*types.AttributeValueMemberS); ok && v.Value != "" {
-			return v.Value, nil
-		}
-		return "", fmt.Errorf("read alias of %s: no source in it", sourceID)
+		h, ok := old[attrAliasHash].(*types.AttributeValueMemberS)
+		return v.Value, !ok || h.Value == "" || h.Value == contentHash, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("claim alias of %s: %w", sourceID, err)
+		return "", false, fmt.Errorf("claim alias of %s: %w", sourceID, err)
 	}
-	return sourceID, nil
+	return sourceID, true, nil
 }
 
 // MarkUndeliverable records that mail to addr failed permanently (a 5.x.x

@@ -27,9 +27,9 @@ func TestClaimAliasOneWinner(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			id, err := st.ClaimAlias(ctx, ticket.Email, "a@example.com\nmid@x", fmt.Sprintf("ses-%d", i))
-			if err != nil {
-				t.Errorf("ClaimAlias: %v", err)
+			id, same, err := st.ClaimAlias(ctx, ticket.Email, "a@example.com\nmid@x", fmt.Sprintf("ses-%d", i), "hash-1")
+			if err != nil || !same {
+				t.Errorf("ClaimAlias = %v, %v; want the same content", same, err)
 			}
 			got[i] = id
 		}(i)
@@ -40,8 +40,32 @@ func TestClaimAliasOneWinner(t *testing.T) {
 			t.Fatalf("ClaimAlias gave %v, want one source for all", got)
 		}
 	}
-	if id, _ := st.ClaimAlias(ctx, ticket.Email, "b@example.com\nmid@x", "ses-other"); id != "ses-other" {
-		t.Errorf("ClaimAlias(other sender) = %q, want its own source", id)
+	if id, same, _ := st.ClaimAlias(ctx, ticket.Email, "b@example.com\nmid@x", "ses-other", "hash-2"); id != "ses-other" || !same {
+		t.Errorf("ClaimAlias(other sender) = %q, %v; want its own source", id, same)
+	}
+	// Another mail reusing the Message-ID gets the first source back,
+	// told that its content differs.
+	if id, same, err := st.ClaimAlias(ctx, ticket.Email, "a@example.com\nmid@x", "ses-reused", "hash-3"); err != nil || id != got[0] || same {
+		t.Errorf("ClaimAlias(other content) = %q, %v, %v; want %q, not the same", id, same, err, got[0])
+	}
+}
+
+// TestClaimAliasBeforeHashes: a claim written before claims recorded the
+// content hash still folds its redeliveries: it counts as the same mail.
+func TestClaimAliasBeforeHashes(t *testing.T) {
+	st, db := testenv.Table(t)
+	ctx := context.Background()
+	key := "a@example.com\nold@x"
+	_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(st.Table()), Item: map[string]types.AttributeValue{
+		"PK":       &types.AttributeValueMemberS{Value: "ALIAS#" + dynamo.ContactKey(string(ticket.Email), key)},
+		"SK":       &types.AttributeValueMemberS{Value: "CLAIM"},
+		"sourceId": &types.AttributeValueMemberS{Value: "ses-old"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, same, err := st.ClaimAlias(ctx, ticket.Email, key, "ses-new", "hash-1"); err != nil || id != "ses-old" || !same {
+		t.Errorf("ClaimAlias(over a claim without a hash) = %q, %v, %v; want ses-old, the same", id, same, err)
 	}
 }
 

@@ -3,16 +3,17 @@ package email
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
 	"net/mail"
 	"strings"
 	"time"
 
+	"github.com/jhillyerd/enmime/v2"
+
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/mailparse"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -55,7 +56,7 @@ type Acknowledgement struct {
 // Render builds the acknowledgement of t for the mail m, to addr, with
 // messageID (no angle brackets) and replyTo: bilingual, marked automatic
 // (RFC 3834) so well-behaved autoresponders stay quiet.
-func (a *Acknowledger) Render(t *ticket.Ticket, m *Mail, addr, messageID, replyTo string, at time.Time) (Acknowledgement, error) {
+func (a *Acknowledger) Render(t *ticket.Ticket, m *mailparse.Mail, addr, messageID, replyTo string, at time.Time) (Acknowledgement, error) {
 	from, err := mail.ParseAddress(a.From)
 	if err != nil {
 		return Acknowledgement{}, fmt.Errorf("acknowledgement sender %q: %w", a.From, err)
@@ -80,32 +81,31 @@ keep the reference in the subject.
 此邮件为自动回复。 / This is an automatic reply.
 `, t.Ref, by.Format("2006年1月2日 15:04 (MST)"), by.Format("Mon 2 Jan 2006 15:04 MST"))
 
-	var b bytes.Buffer
-	hdr := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
-	hdr("From", from.String())
-	hdr("To", (&mail.Address{Address: addr}).String())
-	hdr("Reply-To", (&mail.Address{Name: from.Name, Address: replyTo}).String())
-	// Encoded words go one to a folded line, inside the 78-column limit.
-	hdr("Subject", strings.ReplaceAll(mime.BEncoding.Encode("UTF-8", subject), "?= =?", "?=\r\n =?"))
-	hdr("Date", at.Format(time.RFC1123Z))
-	hdr("Message-ID", "<"+messageID+">")
+	// Marked automatic three ways (RFC 3834, Exchange, the old
+	// Precedence) so that autoresponders stay quiet; the threading
+	// headers and the token in Message-ID and Reply-To lead replies home.
+	mb := enmime.Builder().
+		From(from.Name, from.Address).
+		To("", addr).
+		ReplyTo(from.Name, replyTo).
+		Subject(subject).
+		Date(at).
+		Header("Message-ID", "<"+messageID+">").
+		Header("Auto-Submitted", "auto-replied").
+		Header("X-Auto-Response-Suppress", "All").
+		Header("Precedence", "auto_reply").
+		Text([]byte(body))
 	if m.MessageID != "" {
-		hdr("In-Reply-To", "<"+m.MessageID+">")
-		hdr("References", "<"+m.MessageID+">")
+		mb = mb.Header("In-Reply-To", "<"+m.MessageID+">").Header("References", "<"+m.MessageID+">")
 	}
-	hdr("Auto-Submitted", "auto-replied")
-	hdr("X-Auto-Response-Suppress", "All")
-	hdr("Precedence", "auto_reply")
-	hdr("MIME-Version", "1.0")
-	hdr("Content-Type", `text/plain; charset="UTF-8"`)
-	hdr("Content-Transfer-Encoding", "base64")
-	b.WriteString("\r\n")
-	enc := base64.StdEncoding.EncodeToString([]byte(body))
-	for len(enc) > 76 {
-		b.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
+	root, err := mb.Build()
+	if err != nil {
+		return Acknowledgement{}, fmt.Errorf("build acknowledgement of %s: %w", t.Ref, err)
 	}
-	b.WriteString(enc + "\r\n")
+	var b bytes.Buffer
+	if err := root.Encode(&b); err != nil {
+		return Acknowledgement{}, fmt.Errorf("encode acknowledgement of %s: %w", t.Ref, err)
+	}
 	return Acknowledgement{Subject: subject, Body: body, Raw: b.Bytes()}, nil
 }
 
@@ -123,7 +123,7 @@ func (a *Acknowledger) limits() (int, time.Duration) {
 // acknowledge sends t's acknowledgement to addr unless the ticket had one,
 // the sender had their allowance this hour, or mail to addr bounces; then
 // records it on the ticket as an outbound message so replies thread.
-func (h *Handler) acknowledge(ctx context.Context, t *ticket.Ticket, m *Mail, addr string) error {
+func (h *Handler) acknowledge(ctx context.Context, t *ticket.Ticket, m *mailparse.Mail, addr string) error {
 	a := h.Ack
 	bad, err := h.Bounces.Undeliverable(ctx, addr)
 	if err != nil {

@@ -2,21 +2,25 @@ package email
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/frontdesk/frontdesk/shared/mailparse"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 func TestRenderAcknowledgement(t *testing.T) {
 	zone, _ := time.LoadLocation("Asia/Shanghai")
 	a := &Acknowledger{From: "Frontdesk 客服 <support@example.com>", Zone: zone}
 	s := Signer{Keys: [][]byte{[]byte("golden key")}}
 	tk := &ticket.Ticket{ID: "01KAQZQ7N3M0000000000000AB", Ref: "FD-ABCDEF", AckBy: time.Date(2026, 11, 23, 6, 30, 0, 0, time.UTC)}
-	m := &Mail{MessageID: "CAF=k8Qz9x_gmail-0001@mail.gmail.com"}
+	m := &mailparse.Mail{MessageID: "CAF=k8Qz9x_gmail-0001@mail.gmail.com"}
 	at := time.Date(2026, 11, 23, 2, 10, 12, 0, time.UTC)
 	ack, err := a.Render(tk, m, "wang.fang@gmail.com", "fixedid."+s.Token(tk.ID)+"@example.com", s.ReplyAddress("support@example.com", tk.ID), at)
 	if err != nil {
@@ -37,7 +41,7 @@ func TestRenderAcknowledgement(t *testing.T) {
 	}
 	// What matters, independently of the golden file: it parses back,
 	// is marked automatic so it is never answered, and threads home.
-	back, err := Parse(bytes.NewReader(ack.Raw), Limits{})
+	back, err := mailparse.Parse(bytes.NewReader(ack.Raw), mailparse.Limits{})
 	if err != nil {
 		t.Fatalf("Parse(acknowledgement): %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/frontdesk/frontdesk/shared/email"
+	"github.com/frontdesk/frontdesk/shared/mailparse"
 )
 
 // BenchmarkEndToEnd measures mails per second through the real handler:
@@ -37,7 +38,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 			}
 			handlers := make([]*email.Handler, par)
 			for i := range handlers {
-				handlers[i] = e.handler(email.Limits{})
+				handlers[i] = e.handler(mailparse.Limits{})
 				if !bc.ack {
 					handlers[i].Ack = nil
 				}

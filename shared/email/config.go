@@ -3,6 +3,7 @@ package email
 import (
 	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/mailparse"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -29,11 +30,15 @@ type Config struct {
 	// configuration.
 	Keys          [][]byte
 	KeysSecret    string
-	Limits        Limits
+	Limits        mailparse.Limits
 	AckMaxPerHour int
 	// DynamoDB, S3 and SES override the services' endpoints (local runs).
 	DynamoDB, S3, SES *string
 }
+
+// DefaultMaxMessage is the largest raw message read when
+// MAIL_MAX_MESSAGE_BYTES is not set (SES stops at 40 MB).
+const DefaultMaxMessage = mailparse.DefaultMaxMessage
 
 // MinKeyLength is the shortest reply-token key accepted.
 const MinKeyLength = 16
@@ -57,9 +62,9 @@ func ReadConfig(e *env.Reader) Config {
 		Directory:        e.Switch("CUSTOMER_DIRECTORY", true),
 		Keys:             keys,
 		KeysSecret:       secret,
-		Limits: Limits{
+		Limits: mailparse.Limits{
 			MaxMessage:    int64(e.Int("MAIL_MAX_MESSAGE_BYTES", DefaultMaxMessage)),
-			MaxAttachment: int64(e.Int("MAIL_MAX_ATTACHMENT_BYTES", DefaultMaxAttachment)),
+			MaxAttachment: int64(e.Int("MAIL_MAX_ATTACHMENT_BYTES", mailparse.DefaultMaxAttachment)),
 		},
 		AckMaxPerHour: e.Int("ACK_MAX_PER_HOUR", 5),
 		DynamoDB:      e.Endpoint("DYNAMODB"),

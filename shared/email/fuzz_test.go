@@ -1,76 +1,57 @@
 package email
 
 import (
-	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
-	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
 )
 
-// FuzzParse runs the whole parse step on arbitrary bytes: it must never
-// panic, must return either a mail or an error, and what it returns must
-// be valid UTF-8 within the limits.
-func FuzzParse(f *testing.F) {
-	for _, b := range allFixtures(f) {
-		f.Add(b)
-	}
-	lim := Limits{MaxMessage: 1 << 20, MaxAttachment: 64 << 10, MaxAttachments: 8, MaxText: 64 << 10}
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		m, err := Parse(bytes.NewReader(raw), lim)
-		if err != nil {
-			if m != nil {
-				t.Fatalf("Parse returned a mail and an error: %v", err)
-			}
-			return
-		}
-		for _, s := range []string{m.Subject, m.Body, m.Text, m.From.Name, m.From.Address} {
-			if !utf8.ValidString(s) {
-				t.Fatalf("Parse gave invalid UTF-8: %q", s)
-			}
-		}
-		if len(m.Text) > 4*lim.MaxText+1024 {
-			t.Fatalf("text is %d bytes, over the limit", len(m.Text))
-		}
-		if !strings.Contains(m.Text, m.Body) && m.Body != strings.TrimSpace(m.Text) {
-			t.Fatalf("Body %q is not part of Text %q", m.Body, m.Text)
-		}
-		if len(m.Attachments) > lim.MaxAttachments {
-			t.Fatalf("%d attachments, over the limit", len(m.Attachments))
-		}
-		for _, a := range m.Attachments {
-			if int64(len(a.Data)) > lim.MaxAttachment {
-				t.Fatalf("attachment %q loaded %d bytes, over the limit", a.Name, len(a.Data))
-			}
-		}
-	})
-}
-
-// allFixtures returns every mail in testdata/mail, the seeds of the fuzz
-// targets that read raw mail.
-func allFixtures(tb testing.TB) [][]byte {
-	tb.Helper()
-	files, _ := filepath.Glob(filepath.Join("testdata", "mail", "*.eml"))
-	var out [][]byte
-	for _, name := range files {
-		out = append(out, readFixture(tb, filepath.Base(name)))
-	}
-	return out
-}
-
-// FuzzDecodeNotification: the SQS body is outside input too.
+// FuzzDecodeNotification: the SQS body is outside input too. Whatever it
+// accepts is a Received notification naming a stored object and a
+// Message-ID fit for a key, and reads the same whether SNS wrapped it in
+// its envelope or delivered it raw.
 func FuzzDecodeNotification(f *testing.F) {
 	b, err := os.ReadFile(filepath.Join("testdata", "events", "sqs-ses-s3.json"))
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Add(b)
+	var ev events.SQSEvent
+	if err := json.Unmarshal(b, &ev); err != nil || len(ev.Records) == 0 {
+		f.Fatalf("read SQS event fixture: %v", err)
+	}
+	body := []byte(ev.Records[0].Body)
+	// The seeds must reach the accepting path, or the target proves
+	// nothing about it.
+	if n, err := DecodeNotification(body); err != nil || n == nil {
+		f.Fatalf("DecodeNotification(fixture) = %v, %v; want the notification", n, err)
+	}
+	var env events.SNSEntity
+	json.Unmarshal(body, &env)
+	f.Add(body)
+	f.Add([]byte(env.Message))
 	f.Add([]byte(`{"Type":"Notification","Message":"{\"notificationType\":\"AMAZON_SES_SETUP_NOTIFICATION\"}"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		n, err := DecodeNotification(body)
-		if err == nil && n != nil && (n.Mail.MessageID == "" || n.Receipt.Action.BucketName == "") {
-			t.Fatalf("DecodeNotification accepted a notification without a message or object: %+v", n)
+		if err != nil || n == nil {
+			return
+		}
+		a := n.Receipt.Action
+		if n.NotificationType != "Received" || n.Mail.MessageID == "" || strings.ContainsAny(n.Mail.MessageID, "/#\\") ||
+			!strings.EqualFold(a.Type, "S3") || a.BucketName == "" || a.ObjectKey == "" {
+			t.Fatalf("DecodeNotification accepted %+v", n)
+		}
+		raw, err := json.Marshal(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := DecodeNotification(raw)
+		if err != nil || again == nil || !reflect.DeepEqual(again.Receipt.Action, a) || again.Mail.MessageID != n.Mail.MessageID {
+			t.Fatalf("DecodeNotification(re-encoded) = %+v, %v; want %+v", again, err, n)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/frontdesk/frontdesk/shared/mailparse"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -25,7 +26,7 @@ const sesDomain = "amazonses.com"
 // answers); a Message-ID we sent to this sender; a ticket reference in the
 // subject when the sender is that ticket's contact. It returns "" for a
 // new ticket. Forged tokens and strangers quoting a reference are ignored.
-func (h *Handler) Thread(ctx context.Context, m *Mail) (ticket.ID, string, error) {
+func (h *Handler) Thread(ctx context.Context, m *mailparse.Mail) (ticket.ID, string, error) {
 	sender, _ := ticket.NormalizeEmail(m.From.Address)
 	answered := append(append([]string(nil), m.InReplyTo...), m.References...)
 	if m.Bounce != nil && m.Bounce.OriginalMessageID != "" {
@@ -118,7 +119,7 @@ func sameAddress(a, b string) bool {
 	return a != "" && strings.EqualFold(a, b)
 }
 
-func bounced(b *Bounce, addr string) bool {
+func bounced(b *mailparse.Bounce, addr string) bool {
 	for _, r := range b.Recipients {
 		if sameAddress(r.Address, addr) {
 			return true
