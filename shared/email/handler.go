@@ -483,7 +483,7 @@ func (h *Handler) inbound(ctx context.Context, n *Notification, m *Mail, source 
 		Body:        body,
 		FullBody:    full,
 		At:          at,
-		Language:    m.Language,
+		Language:    ticket.DetectLanguage(m.Subject + "\n" + m.Body),
 		Automatic:   m.Automatic,
 		Attachments: atts,
 		Meta:        meta,

@@ -24,6 +24,7 @@ import (
 	"github.com/frontdesk/frontdesk/local/testenv"
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/sms"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
@@ -100,7 +101,8 @@ func setup(tb testing.TB) *fixture {
 	rec := &recorder{}
 	in := &intake.Service{Store: store, Rules: ticket.MustDefaultRules(shanghai), Region: "CN", Now: c.now}
 	svc := sms.New(store, in, sms.MustDefaultKeywords(), rec, "CN")
-	svc.Now, svc.Texter.Now = c.now, c.now
+	svc.Now, svc.Outbound.Now = c.now, c.now
+	svc.Outbound.Zone = shanghai
 	return &fixture{db: db, store: store, svc: svc, texts: rec, clock: c}
 }
 
@@ -200,7 +202,7 @@ func TestQueueFixtures(t *testing.T) {
 			t.Errorf("no ticket for %s", tt.phone)
 			continue
 		}
-		if tk.Kind != tt.kind || tk.Priority != tt.priority || tk.Language != tt.lang || tk.BlastID != tt.blast || tk.Channel != ticket.SMS {
+		if tk.Kind != tt.kind || tk.Priority != tt.priority || string(tk.Language) != tt.lang || tk.BlastID != tt.blast || tk.Channel != ticket.SMS {
 			t.Errorf("ticket for %s = %s %s %q blast %q channel %s, want %s %s %q blast %q sms",
 				tt.phone, tk.Kind, tk.Priority, tk.Language, tk.BlastID, tk.Channel, tt.kind, tt.priority, tt.lang, tt.blast)
 		}
@@ -452,7 +454,7 @@ func TestOptOutThenReminder(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := f.texts.count()
-	_, err = f.svc.Texter.Send(ctx, sms.Outgoing{TicketID: first.Ticket.ID, Body: "提醒：明天9:00–11:00回电", Purpose: sms.PurposeReminder})
+	_, err = f.svc.Outbound.Send(ctx, outbound.Request{TicketID: first.Ticket.ID, Render: text("提醒：明天9:00–11:00回电"), Purpose: sms.PurposeReminder, Key: "reminder-1"})
 	if !errors.Is(err, sms.ErrOptedOut) {
 		t.Errorf("reminder after STOP = %v, want ErrOptedOut", err)
 	}
@@ -476,7 +478,7 @@ func TestOptOutThenReminder(t *testing.T) {
 	if opted, _ := f.store.OptedOut(ctx, phone); opted {
 		t.Errorf("a late, older STOP undid the newer START")
 	}
-	if _, err := f.svc.Texter.Send(ctx, sms.Outgoing{TicketID: first.Ticket.ID, Body: "提醒：明天9:00–11:00回电", Purpose: sms.PurposeReminder}); err != nil {
+	if _, err := f.svc.Outbound.Send(ctx, outbound.Request{TicketID: first.Ticket.ID, Render: text("提醒：明天9:00–11:00回电"), Purpose: sms.PurposeReminder, Key: "reminder-1"}); err != nil {
 		t.Errorf("reminder after START: %v", err)
 	}
 }
@@ -499,7 +501,7 @@ func TestRepliesThreadAndSurvey(t *testing.T) {
 		t.Errorf("reply to the acknowledgement went to %s (created %v), want %s", reply.Ticket.Ref, reply.Created, first.Ticket.Ref)
 	}
 	// A survey sent later; "4" in reply to it is recorded on the ticket.
-	survey, err := f.svc.Texter.Send(ctx, sms.Outgoing{TicketID: first.Ticket.ID, Body: "请为本次服务打分，回复1-5", Purpose: sms.PurposeSurvey})
+	survey, err := f.svc.Outbound.Send(ctx, outbound.Request{TicketID: first.Ticket.ID, Render: text("请为本次服务打分，回复1-5"), Purpose: sms.PurposeSurvey, Key: "survey-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -930,7 +932,12 @@ func TestReplayKeepsReceivedTime(t *testing.T) {
 	}
 }
 
-// unrecorded is the store as the texter sees it while texts sent cannot be
+// text renders the same text in every channel and language.
+func text(body string) outbound.Render {
+	return func(ticket.Channel, ticket.Language) outbound.Content { return outbound.Content{Text: body} }
+}
+
+// unrecorded is the store as the outbound service sees it while texts sent cannot be
 // recorded.
 type unrecorded struct{ *dynamo.Store }
 
@@ -943,7 +950,7 @@ func (unrecorded) AddSent(context.Context, *ticket.Ticket, ticket.Message, ticke
 // the customer would get nothing and no retry would send it.
 func TestWebhookAnswersUnrecordedAcknowledgement(t *testing.T) {
 	f := setup(t)
-	f.svc.Texter.Tickets = unrecorded{f.store}
+	f.svc.Outbound.Store = unrecorded{f.store}
 	hook := &sms.Webhook{Service: f.svc, PublicURL: "https://api.example.com/sms/twilio", Tokens: []string{"tok"}}
 	w := postSigned(t, hook, url.Values{"MessageSid": {"SMnorecord"}, "From": {"+14255550183"}, "Body": {"The streetlight is out"}})
 	list := f.tickets(t)
