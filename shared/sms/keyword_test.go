@@ -43,6 +43,16 @@ func TestMatch(t *testing.T) {
 		{"訂閱", sms.OptIn, "zh-Hant"},
 		{"幫助", sms.Help, "zh-Hant"},
 		{"回電", sms.Callback, "zh-Hant"},
+		// Hidden characters and compatibility forms do not hide a keyword.
+		{"ST\u200bOP", sms.OptOut, "en"},
+		{"S\u200cT\u200dO\ufeffP", sms.OptOut, "en"},
+		{"\u2060stop\u2060", sms.OptOut, "en"},
+		{"\u202eSTOP\u202c", sms.OptOut, "en"},
+		{"ＳＴ\u200bＯＰ", sms.OptOut, "en"},
+		{"ＨＥＬＰ\ufe0f", sms.Help, "en"},
+		{"ℍ𝔼𝕃ℙ", sms.Help, "en"},
+		{"退\u200b订", sms.OptOut, "zh-Hans"},
+		{"Ｔ\u00adＤ", sms.OptOut, "zh-Hans"},
 		// Not single keywords.
 		{"please stop texting me", sms.None, ""},
 		{"stop it", sms.None, ""},
@@ -83,6 +93,8 @@ func TestAsksToStop(t *testing.T) {
 		{"my heater stopped working", false},
 		{"停电了什么时候恢复", false},
 		{"停電了", false},
+		{"please st\u200bop texting me", true},
+		{"不要再\u200b发", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {

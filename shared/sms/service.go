@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/outbound"
@@ -451,9 +453,21 @@ func (s *Service) Reject(ctx context.Context, m Message, deliveryID string, raw 
 			reason += ": " + ie.Detail
 		}
 	}
+	// The record's key must always be valid, or the delivery is never
+	// kept and the queue retries it for ever: an ID that is missing or
+	// was refused (too long, not UTF-8) gives way to the delivery's own
+	// ID, or to a hash of the bytes received.
 	id := m.ID
-	if id == "" {
-		id = "delivery-" + deliveryID
+	if !usableID(id) {
+		if usableID(deliveryID) {
+			id = "delivery-" + deliveryID
+		} else {
+			sum := sha256.Sum256(raw)
+			id = "received-" + hex.EncodeToString(sum[:16])
+		}
+	}
+	if !usableID(deliveryID) {
+		deliveryID = id
 	}
 	q := ticket.Quarantined{
 		Channel: ticket.SMS, ID: id, Source: string(m.Provider) + ":" + deliveryID,
@@ -464,4 +478,13 @@ func (s *Service) Reject(ctx context.Context, m Message, deliveryID string, raw 
 	}
 	slog.WarnContext(ctx, "sms quarantined", "id", id, "delivery", deliveryID, "reason", reason)
 	return nil
+}
+
+// usableID reports whether a provider's ID can name a record as it is:
+// present, valid UTF-8, printable and no longer than the limit on fields.
+func usableID(id string) bool {
+	if id == "" || len(id) > maxField || !utf8.ValidString(id) {
+		return false
+	}
+	return !strings.ContainsFunc(id, func(r rune) bool { return !unicode.IsPrint(r) })
 }
