@@ -188,15 +188,18 @@ func keywordForm(s string) string {
 // and the Hangul fillers. A text cannot hide a keyword from the matcher
 // with them.
 func visible(s string) string {
-	s = norm.NFKC.String(s)
-	return strings.Map(func(r rune) rune {
-		switch {
-		case unicode.Is(unicode.Cf, r), unicode.Is(unicode.Variation_Selector, r),
-			r == '\u034f', r == '\u115f', r == '\u1160', r == '\u3164', r == '\uffa0':
-			return -1
-		}
-		return r
-	}, s)
+	// Removed before normalizing too, so that one between a letter and
+	// its accent cannot keep them from composing.
+	return strings.Map(invisible, norm.NFKC.String(strings.Map(invisible, s)))
+}
+
+func invisible(r rune) rune {
+	switch {
+	case unicode.Is(unicode.Cf, r), unicode.Is(unicode.Variation_Selector, r),
+		r == '\u034f', r == '\u115f', r == '\u1160', r == '\u3164', r == '\uffa0':
+		return -1
+	}
+	return r
 }
 
 // Match returns the action body asks for when it is exactly one keyword,

@@ -3,6 +3,7 @@ package sms_test
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/shared/sms"
 )
@@ -137,4 +138,31 @@ func TestParseKeywordsErrors(t *testing.T) {
 	if _, err := sms.ParseKeywords(sms.DefaultKeywords()); err != nil {
 		t.Errorf("shipped keywords: %v", err)
 	}
+}
+
+// FuzzKeywords: matching never panics, and a keyword stays the same
+// keyword whatever invisible characters are slipped into it.
+func FuzzKeywords(f *testing.F) {
+	for _, s := range []string{"STOP", "ST\u200bOP", "退订", "Ｔ\u00adＤ", "please stop texting me", "帮助", "4", "\xff"} {
+		f.Add(s, uint8(1))
+	}
+	kw := sms.MustDefaultKeywords()
+	f.Fuzz(func(t *testing.T, body string, at uint8) {
+		a, lang := kw.Match(body)
+		kw.AsksToStop(body)
+		if a == sms.None {
+			return
+		}
+		if lang == "" {
+			t.Fatalf("Match(%q) = %s with no language", body, a)
+		}
+		i := int(at) % (len(body) + 1)
+		for i > 0 && i < len(body) && !utf8.RuneStart(body[i]) {
+			i--
+		}
+		hidden := body[:i] + "\u200b\u2060" + body[i:]
+		if a2, _ := kw.Match(hidden); a2 != a {
+			t.Fatalf("Match(%q) = %s, but with invisible characters %q = %s", body, a, hidden, a2)
+		}
+	})
 }

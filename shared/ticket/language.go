@@ -41,7 +41,7 @@ func ParseLanguage(s string) Language {
 // Tag returns the language as a tag (language.Und when unknown or
 // unreadable).
 func (l Language) Tag() language.Tag {
-	if l == "" {
+	if l == "" || len(l) > 64 {
 		return language.Und
 	}
 	t, err := language.Parse(string(l))
