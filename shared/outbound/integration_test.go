@@ -271,6 +271,20 @@ func TestSendText(t *testing.T) {
 	if _, err := svc.Send(ctx, outbound.Request{Ticket: tk, Purpose: outbound.Reply, Render: render("答复", "answer")}); err == nil {
 		t.Errorf("a reply without a key = nil error, want a refusal")
 	}
+	// An acknowledgement slot the caller took is given back when the text
+	// does not go, so the redelivery can acknowledge.
+	fresh := newTicket(t, st, ticket.SMS, ticket.Contact{Phone: "+8613800138091"}, "zh-Hans", now)
+	if ok, err := st.ClaimAck(ctx, fresh.ID, now, time.Minute); err != nil || !ok {
+		t.Fatalf("ClaimAck = %v, %v", ok, err)
+	}
+	tx.fail.Store(true)
+	if _, err := svc.Send(ctx, outbound.Request{Ticket: fresh, Purpose: outbound.Ack, AckTaken: now, Render: render("已收到", "got it")}); err == nil {
+		t.Errorf("acknowledgement with the provider down = nil error")
+	}
+	tx.fail.Store(false)
+	if ok, err := st.ClaimAck(ctx, fresh.ID, now.Add(time.Second), time.Minute); err != nil || !ok {
+		t.Errorf("ClaimAck after a failed acknowledgement = %v, %v, want the slot given back", ok, err)
+	}
 	noPhone := newTicket(t, st, ticket.Web, ticket.Contact{Email: "only-mail@example.com"}, "en", now)
 	if _, err := svc.Send(ctx, outbound.Request{Ticket: noPhone, Purpose: outbound.Ack, Render: render("", "ack")}); !errors.Is(err, outbound.ErrNoChannel) {
 		t.Errorf("mail-only ticket without a mail sender = %v, want ErrNoChannel", err)

@@ -156,7 +156,7 @@ type Request struct {
 	OptedOut *bool
 	// AckTaken is when the caller already took the ticket's
 	// acknowledgement slot (in the transaction that opened the ticket);
-	// zero means Send claims it.
+	// zero means Send claims it. It needs Ticket.
 	AckTaken time.Time
 	// Inline records a text but leaves sending it to the caller (a Twilio
 	// webhook answers with TwiML).
@@ -289,8 +289,22 @@ func (s *Service) NextAllowed(t *ticket.Ticket, p Purpose, at time.Time) time.Ti
 // ErrOptedOut, ErrUndeliverable, ErrThrottled (acknowledgements),
 // ErrDuplicate (a key used before) or a *QuietError. When the message went
 // out but could not be recorded, the error says so and Sent still carries
-// the provider ID: the caller must not send it again.
-func (s *Service) Send(ctx context.Context, r Request) (Sent, error) {
+// the provider ID: the caller must not send it again. An acknowledgement
+// slot the caller took (AckTaken) is given back whenever nothing was sent.
+func (s *Service) Send(ctx context.Context, r Request) (sent Sent, err error) {
+	if !r.AckTaken.IsZero() {
+		defer func() {
+			if err != nil && sent.ProviderID == "" && sent.MessageID == "" && r.Ticket != nil {
+				if rerr := s.Store.ReleaseAck(ctx, r.Ticket.ID, r.AckTaken.UTC()); rerr != nil {
+					err = errors.Join(err, rerr)
+				}
+			}
+		}()
+	}
+	return s.send(ctx, r)
+}
+
+func (s *Service) send(ctx context.Context, r Request) (Sent, error) {
 	if !r.Purpose.Valid() {
 		return Sent{}, fmt.Errorf("send: purpose %q is not known", r.Purpose)
 	}
@@ -432,9 +446,9 @@ func (s *Service) reachable(ctx context.Context, r Request, ch ticket.Channel, t
 func (s *Service) claim(ctx context.Context, r Request, t *ticket.Ticket, at *time.Time) (func() error, error) {
 	if r.Purpose == Ack && t != nil {
 		if !r.AckTaken.IsZero() {
-			taken := r.AckTaken.UTC()
-			*at = taken
-			return func() error { return s.Store.ReleaseAck(ctx, t.ID, taken) }, nil
+			// Taken by the caller; Send gives it back if nothing goes.
+			*at = r.AckTaken.UTC()
+			return func() error { return nil }, nil
 		}
 		every := s.AckEvery
 		if every <= 0 {
