@@ -71,6 +71,12 @@ func TestOutsideKeysNeverFailAWrite(t *testing.T) {
 		if got, _, err := st.SMSState(ctx, src, "+8613800138000"); err != nil || got != tk.ID {
 			t.Errorf("SMSState = %s, %v, want %s", got, err, tk.ID)
 		}
+		if _, err := st.Ticket(ctx, ticket.ID(id)); !errors.Is(err, ticket.ErrNotFound) {
+			t.Errorf("Ticket(a %d-byte ID) = %v, want ErrNotFound", len(id), err)
+		}
+		if _, err := st.ByRef(ctx, ticket.Ref(id)); !errors.Is(err, ticket.ErrNotFound) {
+			t.Errorf("ByRef(a %d-byte reference) = %v, want ErrNotFound", len(id), err)
+		}
 		if ok, err := st.ClaimSend(ctx, id); err != nil || !ok {
 			t.Errorf("ClaimSend = %v, %v, want true", ok, err)
 		}

@@ -90,7 +90,10 @@ func n(v int64) types.AttributeValue {
 
 func keyOf(pk, sk string) item { return item{attrPK: s(pk), attrSK: s(sk)} }
 
-func ticketPK(id ticket.ID) string { return pTicket + string(id) }
+// ticketPK is a ticket's partition. Ticket IDs are Frontdesk's own, but a
+// caller may hand one over from outside (a link, a token): KeyPart keeps a
+// bogus one from failing the read on its key.
+func ticketPK(id ticket.ID) string { return pTicket + KeyPart(string(id)) }
 
 // ContactKey is the contact index's key for a phone or email. It is a hash,
 // so no phone number or address appears in a key.
