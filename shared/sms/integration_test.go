@@ -1253,3 +1253,36 @@ func TestAnswerInTheCustomersLanguage(t *testing.T) {
 		})
 	}
 }
+
+// TestHardeningFixtures pushes texts that broke intake through the queue
+// handler (testdata/sqs-hardening.json): a STOP with a zero-width space
+// and a full-width TD with a soft hyphen are opt-outs; the same repair
+// question in Simplified and in Traditional (both full of characters the
+// scripts share) is answered in its own script; a message ID of 3,000
+// bytes is quarantined, not retried for ever.
+func TestHardeningFixtures(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	h := &sms.QueueHandler{Service: f.svc}
+	if resp := inbound(t, h, "sqs-hardening.json"); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures = %+v, want none", resp.BatchItemFailures)
+	}
+	for _, phone := range []string{"+8613800138301", "+8613800138305"} {
+		if opted, err := f.store.OptedOut(ctx, phone); err != nil || !opted {
+			t.Errorf("OptedOut(%s) = %v, %v, want true", phone, opted, err)
+		}
+	}
+	for phone, want := range map[string]string{"+8613800138302": "已收到您的短信", "+85291234302": "已收到您的短訊"} {
+		got := f.texts.to(phone)
+		if len(got) != 1 || !strings.HasPrefix(got[0].Body, want) {
+			t.Errorf("texts to %s = %+v, want one acknowledgement starting %q", phone, got, want)
+		}
+	}
+	q, err := f.store.Quarantined(ctx, ticket.SMS, true)
+	if err != nil || len(q) != 1 || q[0].ID != "delivery-hardening-0004-long-id" {
+		t.Errorf("quarantined = %+v, %v, want the long ID under delivery-hardening-0004-long-id", q, err)
+	}
+	if n := len(f.tickets(t)); n != 2 {
+		t.Errorf("%d tickets, want the two repair questions", n)
+	}
+}
