@@ -59,8 +59,10 @@ func (st *stack) sms(ctx context.Context) error {
 	}
 	token := hex.EncodeToString(b[:])
 	st.mux.HandleFunc("POST /sms/twilio", func(w http.ResponseWriter, r *http.Request) {
-		// The signature covers the URL Twilio was given: here, this one.
-		hook := sms.Webhook{Service: svc, PublicURL: st.url("/sms/twilio"), Tokens: []string{token}}
+		// The signature covers the URL as Twilio called it, query string
+		// included, as behind API Gateway: here, this server's own
+		// address and the request's path and query.
+		hook := sms.Webhook{Service: svc, PublicURL: st.url(r.URL.RequestURI()), Tokens: []string{token}}
 		hook.ServeHTTP(w, r)
 	})
 	st.mux.HandleFunc("POST /_local/sms", func(w http.ResponseWriter, r *http.Request) {

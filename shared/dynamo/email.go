@@ -207,7 +207,7 @@ func (st *Store) ReleaseMailAck(ctx context.Context, id ticket.ID) error {
 func (st *Store) IndexSent(ctx context.Context, ch ticket.Channel, providerID string, id ticket.ID, messageID string) error {
 	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: &st.table,
-		Item: merge(keyOf(pSent+string(ch)+"#"+providerID, skClaim), item{
+		Item: merge(keyOf(sentPK(ch, providerID), skClaim), item{
 			"ticketId": s(string(id)), "messageId": s(messageID),
 		}),
 	})

@@ -26,6 +26,9 @@ func (st *Store) Quarantine(ctx context.Context, q ticket.Quarantined) error {
 	if q.ID == "" {
 		q.ID = string(ticket.NewID(st.now()))
 	}
+	// The ID comes from outside: kept as it may stand in a key, and
+	// listed that way, so a replay marks the very item.
+	q.ID = KeyPart(q.ID)
 	if q.At.IsZero() {
 		q.At = st.now().UTC()
 	}
@@ -83,7 +86,7 @@ func (st *Store) Quarantined(ctx context.Context, ch ticket.Channel, all bool) (
 func (st *Store) MarkReplayed(ctx context.Context, ch ticket.Channel, id string, at time.Time) error {
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &st.table,
-		Key:                       keyOf(pQuarantine+string(ch), id),
+		Key:                       keyOf(pQuarantine+string(ch), KeyPart(id)),
 		UpdateExpression:          aws.String("SET replayed = :at"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeValues: item{":at": s(at.UTC().Format(time.RFC3339Nano))},

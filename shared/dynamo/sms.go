@@ -13,12 +13,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/frontdesk/frontdesk/shared/ticket"
+	"github.com/frontdesk/frontdesk/shared/wait"
 )
 
 // Key parts of the SMS channel's items.
 const (
 	pOptOut   = "OPTOUT#"
-	pKeyword  = "KEYWORD#"
+	pSend     = "SEND#"
+	pOutbox   = "OUTBOX#"
 	skState   = "STATE"
 	skAckGate = "ACKGATE"
 )
@@ -69,27 +71,30 @@ func (st *Store) SetOptOut(ctx context.Context, phone string, optedOut bool, at 
 	return true, nil
 }
 
-func keywordKey(src ticket.Source) item {
-	return keyOf(pKeyword+string(src.Channel)+"#"+src.ID, skClaim)
+func sendKey(key string) item {
+	// The key is the caller's, and may hold anything: its hash names the
+	// item.
+	return keyOf(pSend+KeyPart(key), skClaim)
 }
 
-// ClaimKeyword claims an inbound keyword message (one that makes no
-// ticket) so that its reply is sent once: it reports false when src was
-// claimed before.
-func (st *Store) ClaimKeyword(ctx context.Context, src ticket.Source, action string) (bool, error) {
+// ClaimSend takes an idempotency key for a message to a customer (an
+// inbound keyword's answer, a reminder, a survey) so that it is sent once:
+// it reports false when key was claimed before. A claim is kept as long as
+// a source claim.
+func (st *Store) ClaimSend(ctx context.Context, key string) (bool, error) {
 	now := st.now()
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:        &st.table,
-		Key:              keywordKey(src),
-		UpdateExpression: aws.String("SET claimed = :now, claimId = :claim, #action = :action, #ttl = :ttl"),
+		Key:              sendKey(key),
+		UpdateExpression: aws.String("SET claimed = :now, claimId = :claim, #ttl = :ttl"),
 		// A claim that names this call is its own: the SDK resent a write
 		// whose answer was lost.
 		ConditionExpression: aws.String("attribute_not_exists(claimed) OR claimId = :claim"),
 		ExpressionAttributeNames: map[string]string{
-			"#action": "action", "#ttl": attrTTL,
+			"#ttl": attrTTL,
 		},
 		ExpressionAttributeValues: item{
-			":now": s(stamp(now)), ":claim": s(string(ticket.NewID(now))), ":action": s(action),
+			":now": s(stamp(now)), ":claim": s(string(ticket.NewID(now))),
 			":ttl": n(now.Add(st.SourceTTL).Unix()),
 		},
 	})
@@ -98,23 +103,68 @@ func (st *Store) ClaimKeyword(ctx context.Context, src ticket.Source, action str
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("claim keyword %s: %w", src, err)
+		return false, fmt.Errorf("claim message key: %w", err)
 	}
 	return true, nil
 }
 
-// ReleaseKeyword drops a keyword claim whose reply could not be sent, so
-// the redelivery tries again. It runs even when ctx is cancelled.
-func (st *Store) ReleaseKeyword(ctx context.Context, src ticket.Source) error {
+// ReleaseSend drops a claim whose message could not be sent, so that the
+// retry sends it. It runs even when ctx is cancelled.
+func (st *Store) ReleaseSend(ctx context.Context, key string) error {
 	ctx, cancel := releaseContext(ctx)
 	defer cancel()
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &st.table, Key: keywordKey(src), UpdateExpression: aws.String("REMOVE claimed, claimId"),
+		TableName: &st.table, Key: sendKey(key), UpdateExpression: aws.String("REMOVE claimed, claimId"),
 	})
 	if err != nil {
-		return fmt.Errorf("release keyword %s: %w", src, err)
+		return fmt.Errorf("release message key: %w", err)
 	}
 	return nil
+}
+
+// SMSState is what an inbound text needs to know before anything is
+// written: the ticket its source already went to ("" when none) and
+// whether the sender's number opted out. One BatchGetItem, both reads
+// strongly consistent.
+func (st *Store) SMSState(ctx context.Context, src ticket.Source, phone string) (ticket.ID, bool, error) {
+	srcKey, optKey := keyOf(sourcePK(src), skClaim), keyOf(optOutPK(phone), skState)
+	in := &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+		st.table: {Keys: []item{srcKey, optKey}, ConsistentRead: aws.Bool(true)},
+	}}
+	var id ticket.ID
+	optedOut := false
+	for try := 0; ; try++ {
+		out, err := st.db.BatchGetItem(ctx, in)
+		if err != nil {
+			return "", false, fmt.Errorf("read sms state of %s: %w", src, err)
+		}
+		for _, it := range out.Responses[st.table] {
+			pk, _ := it[attrPK].(*types.AttributeValueMemberS)
+			switch {
+			case pk == nil:
+			case strings.HasPrefix(pk.Value, pSource):
+				if v, ok := it["ticketId"].(*types.AttributeValueMemberS); ok {
+					id = ticket.ID(v.Value)
+				}
+			case strings.HasPrefix(pk.Value, pOptOut):
+				if v, ok := it["optedOut"].(*types.AttributeValueMemberBOOL); ok {
+					optedOut = v.Value
+				}
+			}
+		}
+		left, ok := out.UnprocessedKeys[st.table]
+		if !ok || len(left.Keys) == 0 {
+			return id, optedOut, nil
+		}
+		if try >= 5 {
+			return "", false, fmt.Errorf("read sms state of %s: keys left unprocessed", src)
+		}
+		// Throttled: ask again for what is left, after a pause.
+		in.RequestItems = map[string]types.KeysAndAttributes{st.table: left}
+		if err := wait.Sleep(ctx, time.Duration(10<<try)*time.Millisecond); err != nil {
+			return "", false, err
+		}
+	}
 }
 
 // ClaimAck takes the ticket's acknowledgement slot at at, unless another
@@ -164,10 +214,11 @@ func (st *Store) ReleaseAck(ctx context.Context, id ticket.ID, at time.Time) err
 }
 
 // SentMessage returns the message Frontdesk sent with provider ID
-// providerID, and its ticket: two reads by key, no query.
+// providerID, and its ticket: two reads by key, no query. A message sent
+// outside any ticket (AddSentTo) comes back with an empty ticket ID.
 func (st *Store) SentMessage(ctx context.Context, ch ticket.Channel, providerID string) (ticket.ID, *ticket.Message, error) {
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &st.table, Key: keyOf(pSent+string(ch)+"#"+providerID, skClaim),
+		TableName: &st.table, Key: keyOf(sentPK(ch, providerID), skClaim),
 	})
 	if err != nil {
 		return "", nil, fmt.Errorf("look up sent message: %w", err)
@@ -176,16 +227,22 @@ func (st *Store) SentMessage(ctx context.Context, ch ticket.Channel, providerID 
 		TicketID  string `dynamodbav:"ticketId"`
 		MessageID string `dynamodbav:"messageId"`
 		At        string `dynamodbav:"at"`
+		Outbox    string `dynamodbav:"outbox"`
 	}
 	if err := attributevalue.UnmarshalMap(out.Item, &sent); err != nil {
 		return "", nil, fmt.Errorf("decode sent message: %w", err)
 	}
-	if sent.TicketID == "" {
+	if sent.TicketID == "" && sent.Outbox == "" {
 		return "", nil, fmt.Errorf("look up sent message: %w", ticket.ErrNotFound)
 	}
 	id := ticket.ID(sent.TicketID)
+	pk := ticketPK(id)
+	if id == "" {
+		// Sent outside any ticket (a keyword's answer).
+		pk = sent.Outbox
+	}
 	msg, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &st.table, Key: keyOf(ticketPK(id), skMsg+sent.At+"#"+sent.MessageID),
+		TableName: &st.table, Key: keyOf(pk, skMsg+sent.At+"#"+sent.MessageID),
 	})
 	if err != nil {
 		return "", nil, fmt.Errorf("read sent message of %s: %w", id, err)
@@ -236,7 +293,7 @@ func (st *Store) AddSent(ctx context.Context, t *ticket.Ticket, m ticket.Message
 	if m.SourceID != "" {
 		ops = append(ops, types.TransactWriteItem{Put: &types.Put{
 			TableName: &st.table,
-			Item: merge(keyOf(pSent+string(m.Channel)+"#"+m.SourceID, skClaim), item{
+			Item: merge(keyOf(sentPK(m.Channel, m.SourceID), skClaim), item{
 				"ticketId": s(string(t.ID)), "messageId": s(m.ID), "at": s(stamp(m.At)),
 			}),
 		}})
@@ -246,6 +303,51 @@ func (st *Store) AddSent(ctx context.Context, t *ticket.Ticket, m ticket.Message
 		ClientRequestToken: aws.String(m.ID),
 	}); err != nil {
 		return fmt.Errorf("record sent message on %s: %w", t.Ref, err)
+	}
+	return nil
+}
+
+func outboxPK(c ticket.Contact) string {
+	if c.Phone != "" {
+		return pOutbox + strings.TrimPrefix(ContactKey("phone", c.Phone), pContact)
+	}
+	return pOutbox + strings.TrimPrefix(ContactKey("email", c.Email), pContact)
+}
+
+// AddSentTo records a message Frontdesk sent to a contact outside any
+// ticket (the answer to STOP or HELP): the message under the contact's
+// hashed key, and the index entry that tells a reply to it apart from a
+// reply to someone else's blast. One transaction.
+func (st *Store) AddSentTo(ctx context.Context, c ticket.Contact, m ticket.Message) error {
+	if m.Direction != ticket.Outbound {
+		return fmt.Errorf("record sent message %s: direction is %q", m.ID, m.Direction)
+	}
+	if c.Phone == "" && c.Email == "" {
+		return fmt.Errorf("record sent message %s: no contact", m.ID)
+	}
+	msg, err := attributevalue.MarshalMapWithOptions(m, jsonTags)
+	if err != nil {
+		return fmt.Errorf("encode message %s: %w", m.ID, err)
+	}
+	pk := outboxPK(c)
+	ops := []types.TransactWriteItem{{Put: &types.Put{
+		TableName:           &st.table,
+		Item:                merge(keyOf(pk, skMsg+stamp(m.At)+"#"+m.ID), msg, item{attrTTL: n(st.now().Add(st.SourceTTL).Unix())}),
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}}}
+	if m.SourceID != "" {
+		ops = append(ops, types.TransactWriteItem{Put: &types.Put{
+			TableName: &st.table,
+			Item: merge(keyOf(sentPK(m.Channel, m.SourceID), skClaim), item{
+				"outbox": s(pk), "messageId": s(m.ID), "at": s(stamp(m.At)),
+				attrTTL: n(st.now().Add(st.SourceTTL).Unix()),
+			}),
+		}})
+	}
+	if _, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: ops, ClientRequestToken: aws.String(m.ID),
+	}); err != nil {
+		return fmt.Errorf("record sent message %s: %w", m.ID, err)
 	}
 	return nil
 }

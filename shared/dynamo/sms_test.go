@@ -73,11 +73,11 @@ func TestClaimsSurviveALostAnswer(t *testing.T) {
 	src := ticket.Source{Channel: ticket.SMS, ID: "kw-lost-answer"}
 
 	net.loseNext("UpdateItem")
-	if ok, err := lossy.ClaimKeyword(ctx, src, "opt_out"); err != nil || !ok {
-		t.Errorf("ClaimKeyword with its answer lost = %v, %v, want true", ok, err)
+	if ok, err := lossy.ClaimSend(ctx, "sms-keyword#"+src.ID); err != nil || !ok {
+		t.Errorf("ClaimSend with its answer lost = %v, %v, want true", ok, err)
 	}
-	if ok, err := st.ClaimKeyword(ctx, src, "opt_out"); err != nil || ok {
-		t.Errorf("ClaimKeyword by a second delivery = %v, %v, want false", ok, err)
+	if ok, err := st.ClaimSend(ctx, "sms-keyword#"+src.ID); err != nil || ok {
+		t.Errorf("ClaimSend by a second delivery = %v, %v, want false", ok, err)
 	}
 
 	id := ticket.NewID(t0)
@@ -104,14 +104,14 @@ func TestReleaseAfterCancel(t *testing.T) {
 	cancel()
 
 	src := ticket.Source{Channel: ticket.SMS, ID: "kw-cancelled"}
-	if ok, err := st.ClaimKeyword(ctx, src, "help"); err != nil || !ok {
-		t.Fatalf("ClaimKeyword = %v, %v", ok, err)
+	if ok, err := st.ClaimSend(ctx, "sms-keyword#"+src.ID); err != nil || !ok {
+		t.Fatalf("ClaimSend = %v, %v", ok, err)
 	}
-	if err := st.ReleaseKeyword(cancelled, src); err != nil {
-		t.Errorf("ReleaseKeyword(cancelled) = %v, want nil", err)
+	if err := st.ReleaseSend(cancelled, "sms-keyword#"+src.ID); err != nil {
+		t.Errorf("ReleaseSend(cancelled) = %v, want nil", err)
 	}
-	if ok, err := st.ClaimKeyword(ctx, src, "help"); err != nil || !ok {
-		t.Errorf("ClaimKeyword after release = %v, %v, want true", ok, err)
+	if ok, err := st.ClaimSend(ctx, "sms-keyword#"+src.ID); err != nil || !ok {
+		t.Errorf("ClaimSend after release = %v, %v, want true", ok, err)
 	}
 
 	id := ticket.NewID(t0)

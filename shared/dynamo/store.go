@@ -24,6 +24,7 @@ import (
 // API is the part of the DynamoDB client the store uses.
 type API interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
@@ -89,7 +90,10 @@ func n(v int64) types.AttributeValue {
 
 func keyOf(pk, sk string) item { return item{attrPK: s(pk), attrSK: s(sk)} }
 
-func ticketPK(id ticket.ID) string { return pTicket + string(id) }
+// ticketPK is a ticket's partition. Ticket IDs are Frontdesk's own, but a
+// caller may hand one over from outside (a link, a token): KeyPart keeps a
+// bogus one from failing the read on its key.
+func ticketPK(id ticket.ID) string { return pTicket + KeyPart(string(id)) }
 
 // ContactKey is the contact index's key for a phone or email. It is a hash,
 // so no phone number or address appears in a key.
@@ -158,7 +162,7 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 	if c.Create {
 		add(role{kind: "ref"}, types.TransactWriteItem{Put: &types.Put{
 			TableName: &st.table,
-			Item: merge(keyOf(pRef+string(t.Ref), skClaim), item{
+			Item: merge(keyOf(refPK(t.Ref), skClaim), item{
 				"ticketId": s(string(t.ID)),
 			}),
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),
@@ -183,7 +187,7 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 			// the ticket from it.
 			add(role{kind: "sent"}, types.TransactWriteItem{Put: &types.Put{
 				TableName: &st.table,
-				Item: merge(keyOf(pSent+string(m.Channel)+"#"+m.SourceID, skClaim), item{
+				Item: merge(keyOf(sentPK(m.Channel, m.SourceID), skClaim), item{
 					"ticketId": s(string(t.ID)), "messageId": s(m.ID), "at": s(stamp(m.At)),
 				}),
 			}})
@@ -206,10 +210,20 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 	for _, op := range st.dues(c) {
 		add(role{kind: "due"}, op)
 	}
+	if c.Create && !c.AckAt.IsZero() {
+		// Nobody can hold the slot of a ticket that does not exist yet:
+		// the write takes it without a condition.
+		add(role{kind: "ackgate"}, types.TransactWriteItem{Put: &types.Put{
+			TableName: &st.table,
+			Item: merge(keyOf(ticketPK(t.ID), skAckGate), item{
+				"lastAck": s(stamp(c.AckAt)), "ackId": s(string(ticket.NewID(c.AckAt))),
+			}),
+		}})
+	}
 	if c.Source != nil {
 		add(role{kind: "source"}, types.TransactWriteItem{Put: &types.Put{
 			TableName: &st.table,
-			Item: merge(keyOf(pSource+string(c.Source.Channel)+"#"+c.Source.ID, skClaim), item{
+			Item: merge(keyOf(sourcePK(*c.Source), skClaim), item{
 				"ticketId":  s(string(t.ID)),
 				"messageId": s(firstMsg),
 				attrTTL:     n(now.Add(st.SourceTTL).Unix()),
@@ -234,7 +248,7 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 		// turned away learns which ticket took the place.
 		add(role{kind: "limit", limit: l}, types.TransactWriteItem{Update: &types.Update{
 			TableName:           &st.table,
-			Key:                 keyOf(pRate+l.Key+"#"+strconv.FormatInt(window.Unix(), 10), skClaim),
+			Key:                 keyOf(ratePK(l.Key, window), skClaim),
 			UpdateExpression:    aws.String("ADD hits :one SET #ttl = :ttl, ticketId = :id"),
 			ConditionExpression: aws.String(cond),
 			ExpressionAttributeNames: map[string]string{
@@ -336,7 +350,7 @@ func (st *Store) duplicate(ctx context.Context, src ticket.Source, old item) err
 	if old == nil {
 		out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
 			TableName: &st.table, ConsistentRead: aws.Bool(true),
-			Key: keyOf(pSource+string(src.Channel)+"#"+src.ID, skClaim),
+			Key: keyOf(sourcePK(src), skClaim),
 		})
 		if err != nil {
 			return fmt.Errorf("read source claim %s: %w", src, err)
@@ -507,18 +521,18 @@ func (st *Store) View(ctx context.Context, id ticket.ID) (*ticket.Ticket, error)
 
 // ByRef returns the ID of the ticket with reference ref.
 func (st *Store) ByRef(ctx context.Context, ref ticket.Ref) (ticket.ID, error) {
-	return st.claim(ctx, pRef+string(ref), "reference "+string(ref))
+	return st.claim(ctx, refPK(ref), "reference "+string(ref))
 }
 
 // BySent returns the ticket a message Frontdesk sent belongs to, by the
 // provider's message ID (an SNS message ID, an email Message-ID).
 func (st *Store) BySent(ctx context.Context, ch ticket.Channel, providerID string) (ticket.ID, error) {
-	return st.claim(ctx, pSent+string(ch)+"#"+providerID, "sent message")
+	return st.claim(ctx, sentPK(ch, providerID), "sent message")
 }
 
 // BySource returns the ticket an inbound source went to.
 func (st *Store) BySource(ctx context.Context, src ticket.Source) (ticket.ID, error) {
-	return st.claim(ctx, pSource+string(src.Channel)+"#"+src.ID, "source "+src.String())
+	return st.claim(ctx, sourcePK(src), "source "+src.String())
 }
 
 func (st *Store) claim(ctx context.Context, pk, what string) (ticket.ID, error) {

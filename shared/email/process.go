@@ -208,7 +208,7 @@ func (h *Handler) inbound(ctx context.Context, n *Notification, m *mailparse.Mai
 		Body:        body,
 		FullBody:    full,
 		At:          at,
-		Language:    m.Language,
+		Language:    ticket.DetectLanguage(m.Subject + "\n" + m.Body),
 		Automatic:   m.Automatic,
 		Attachments: atts,
 		Meta:        meta,

@@ -65,7 +65,7 @@ type Inbound struct {
 	FullBody string
 	// At is when the provider received the contact (Now when zero).
 	At          time.Time
-	Language    string
+	Language    ticket.Language
 	Callback    *ticket.Callback
 	Automatic   bool
 	NeedsPerson bool
@@ -80,6 +80,9 @@ type Inbound struct {
 	ThreadWindow time.Duration
 	// Limits are counted with a new ticket (the web form's rate limits).
 	Limits []ticket.RateLimit
+	// AckAt, when set, takes a new ticket's acknowledgement slot at that
+	// instant in the write that opens it (see ticket.Change.AckAt).
+	AckAt time.Time
 	// Actor is recorded in the history ("customer" when empty).
 	Actor string
 }
@@ -255,7 +258,7 @@ func (s *Service) create(ctx context.Context, in Inbound) (Receipt, error) {
 		t.Ref = ticket.NewRef()
 		err := s.Store.Apply(ctx, ticket.Change{
 			Ticket: t, Create: true, Messages: []ticket.Message{msg}, Events: events,
-			Source: &src, Limits: in.Limits,
+			Source: &src, Limits: in.Limits, AckAt: in.AckAt,
 		})
 		var dup *ticket.DuplicateError
 		switch {
@@ -312,6 +315,12 @@ func (s *Service) append(ctx context.Context, t *ticket.Ticket, in Inbound) (Rec
 			next.BlastID = in.BlastID
 		}
 		next.NeedsPerson = next.NeedsPerson || in.NeedsPerson
+		if !next.Language.Known() || next.Language == ticket.Chinese &&
+			(in.Language == ticket.SimplifiedChinese || in.Language == ticket.TraditionalChinese) {
+			// A ticket learns its customer's language from the first
+			// message that shows it (or its script).
+			next.Language = ticket.Prefer(in.Language, next.Language)
+		}
 		events := []ticket.Event{NewEvent(ticket.EventMessageAdded, in.At, in.Actor, "", msg.ID)}
 		// A person writing again about a finished case reopens it; an
 		// autoresponder never does.

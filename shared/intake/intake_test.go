@@ -314,3 +314,42 @@ func TestReceiveRefusesEmptyOnceCleaned(t *testing.T) {
 		t.Fatalf("Receive(hidden characters only) = %v, want required on message", err)
 	}
 }
+
+// TestTicketLearnsLanguage: a ticket takes its customer's language from
+// the first message that shows one, and the script from the first that
+// shows it; a language it has is not replaced by another.
+func TestTicketLearnsLanguage(t *testing.T) {
+	tests := []struct {
+		name         string
+		first, later ticket.Language
+		want         ticket.Language
+	}{
+		{"unknown, then Traditional", "", ticket.TraditionalChinese, ticket.TraditionalChinese},
+		{"stored zh, then Traditional", ticket.Chinese, ticket.TraditionalChinese, ticket.TraditionalChinese},
+		{"Simplified, then no script", ticket.SimplifiedChinese, ticket.Chinese, ticket.SimplifiedChinese},
+		{"English, then Chinese", ticket.English, ticket.SimplifiedChinese, ticket.English},
+		{"Traditional, then nothing", ticket.TraditionalChinese, "", ticket.TraditionalChinese},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc, _ := service(t, monday10)
+			ctx := context.Background()
+			in := intake.Inbound{Source: ticket.Source{Channel: ticket.SMS, ID: fmt.Sprintf("lang-%d-a", i)},
+				Contact: ticket.Contact{Phone: fmt.Sprintf("+86138001382%02d", i)}, Body: "水表", Language: tt.first,
+				ThreadWindow: time.Hour}
+			first, err := svc.Receive(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in.Source.ID, in.Language = fmt.Sprintf("lang-%d-b", i), tt.later
+			second, err := svc.Receive(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if second.Ticket.ID != first.Ticket.ID || second.Ticket.Language != tt.want {
+				t.Errorf("ticket language after %q then %q = %q on %s, want %q on %s", tt.first, tt.later,
+					second.Ticket.Language, second.Ticket.Ref, tt.want, first.Ticket.Ref)
+			}
+		})
+	}
+}

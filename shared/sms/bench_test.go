@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/frontdesk/frontdesk/shared/dynamo"
+	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/sms"
 )
 
@@ -36,14 +38,16 @@ var benchRun atomic.Int64
 // one batch. A second baseline is bare 10-item TransactWriteItems calls,
 // the least an atomic new ticket costs (ratio-tx10). Metrics: msgs/s,
 // puts/s, their ratio, p50/p99 latency of one
-// handler invocation, and allocations per message (the whole process: the
-// SDK clients included).
+// handler invocation, allocations per message (the whole process: the
+// SDK clients included), and DynamoDB round trips per message (roundtrips/msg,
+// counted on the client, with reads/msg and writes/msg).
 func BenchmarkQueueHandler(b *testing.B) {
 	// Logging one line per text would measure the terminal.
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	b.Cleanup(func() { slog.SetDefault(prev) })
 	f := setup(b)
+	calls := f.count()
 	h := lambda.NewHandler((&sms.QueueHandler{Service: f.svc}).Handle)
 	run := benchRun.Add(1)
 	payloads := make([][]byte, b.N)
@@ -88,6 +92,7 @@ func BenchmarkQueueHandler(b *testing.B) {
 		b.Fatalf("%d invocations failed", failed.Load())
 	}
 	msgs := 10 * b.N
+	reads, writes := calls.reads.Load(), calls.writes.Load()
 	puts := putItems(b, f.db, f.store.Table(), benchWorkers, msgs)
 	txs := transactions(b, f.db, f.store.Table(), benchWorkers, msgs, 10)
 	slices.Sort(lat)
@@ -100,6 +105,91 @@ func BenchmarkQueueHandler(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(msgs), "allocs/msg")
+	b.ReportMetric(float64(reads+writes)/float64(msgs), "roundtrips/msg")
+	b.ReportMetric(float64(reads)/float64(msgs), "reads/msg")
+	b.ReportMetric(float64(writes)/float64(msgs), "writes/msg")
+}
+
+// counting is the DynamoDB client with every round trip counted: one call
+// is one request to DynamoDB (the SDK's own retries aside).
+type counting struct {
+	*dynamodb.Client
+	reads, writes atomic.Int64
+}
+
+func (c *counting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	c.reads.Add(1)
+	return c.Client.GetItem(ctx, in, opts...)
+}
+
+func (c *counting) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	c.reads.Add(1)
+	return c.Client.BatchGetItem(ctx, in, opts...)
+}
+
+func (c *counting) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	c.reads.Add(1)
+	return c.Client.Query(ctx, in, opts...)
+}
+
+func (c *counting) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	c.writes.Add(1)
+	return c.Client.PutItem(ctx, in, opts...)
+}
+
+func (c *counting) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	c.writes.Add(1)
+	return c.Client.UpdateItem(ctx, in, opts...)
+}
+
+func (c *counting) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	c.writes.Add(1)
+	return c.Client.TransactWriteItems(ctx, in, opts...)
+}
+
+func (c *counting) total() int64 { return c.reads.Load() + c.writes.Load() }
+
+// count rewires the fixture's service over a store whose client counts
+// its round trips, and returns the counter.
+func (f *fixture) count() *counting {
+	c := &counting{Client: f.db}
+	store := dynamo.New(c, f.store.Table())
+	store.Now = f.clock.now
+	in := &intake.Service{Store: store, Rules: f.svc.Intake.Rules, Region: "CN", Now: f.clock.now}
+	svc := sms.New(store, in, f.svc.Keywords, f.texts, "CN")
+	svc.Now, svc.Outbound.Now, svc.Outbound.Zone = f.clock.now, f.clock.now, shanghai
+	f.svc = svc
+	return c
+}
+
+// TestRoundTrips counts the DynamoDB round trips of the common texts: a
+// new text that opens and acknowledges a ticket takes at most four (one
+// batch read of its source and opt-out, the open-ticket query, the
+// transaction that opens the ticket and takes its acknowledgement slot,
+// the record of the acknowledgement); its redelivery at most two.
+func TestRoundTrips(t *testing.T) {
+	f := setup(t)
+	c := f.count()
+	ctx := context.Background()
+	m := sms.Message{Provider: sms.EndUserMessaging, ID: "rt-1", From: "+8613700000001", Body: "小区停电了，什么时候恢复？"}
+	out, err := f.svc.Handle(ctx, m, false)
+	if err != nil || !out.Created || !out.Acked {
+		t.Fatalf("Handle = %+v, %v, want a new, acknowledged ticket", out, err)
+	}
+	if n := c.total(); n > 4 {
+		t.Errorf("a new text took %d round trips (%d reads, %d writes), want at most 4", n, c.reads.Load(), c.writes.Load())
+	}
+	before := c.total()
+	if out, err := f.svc.Handle(ctx, m, false); err != nil || !out.Duplicate || out.Acked {
+		t.Fatalf("redelivery = %+v, %v, want a duplicate, not acknowledged again", out, err)
+	}
+	// The batch read, the ticket, and the acknowledgement slot found taken.
+	if n := c.total() - before; n > 3 {
+		t.Errorf("a redelivered text took %d round trips, want at most 3", n)
+	}
+	if n := len(f.texts.to(m.From)); n != 1 {
+		t.Errorf("%d texts sent, want 1", n)
+	}
 }
 
 // putItems writes n small items with workers goroutines and returns the

@@ -25,7 +25,8 @@ import (
 // TestBlastReplies sends 1,000 replies to one blast from 1,000 numbers,
 // each published twice in shuffled order, through fauxqs (SNS topic → SQS
 // queue) and the queue handler: exactly 1,000 tickets, each linked to the
-// blast, each with one message.
+// blast, each holding one reply and one acknowledgement, and each number
+// texted exactly once.
 func TestBlastReplies(t *testing.T) {
 	const numbers = 1000
 	const blast = "blast-outage-2026-11-23"
@@ -76,22 +77,26 @@ func TestBlastReplies(t *testing.T) {
 		received int
 		wg       sync.WaitGroup
 	)
+	// The pollers stop when every delivery has been handled, not when the
+	// queue looks empty for a while (messages in flight are invisible);
+	// the context bounds the wait.
+	done := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return received >= 2*numbers
+	}
 	for w := 0; w < 4; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			empty := 0
-			for ctx.Err() == nil && empty < 2 {
+			for ctx.Err() == nil && !done() {
 				n, err := p.Once(ctx)
 				if err != nil {
-					t.Errorf("poll: %v", err)
+					if ctx.Err() == nil {
+						t.Errorf("poll: %v", err)
+					}
 					return
 				}
-				if n == 0 {
-					empty++
-					continue
-				}
-				empty = 0
 				mu.Lock()
 				received += n
 				mu.Unlock()
@@ -99,6 +104,9 @@ func TestBlastReplies(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	if ctx.Err() != nil {
+		t.Fatalf("only %d of %d deliveries handled before the bound", received, 2*numbers)
+	}
 	// A batch slower than the visibility timeout comes round again, as
 	// with SQS: at least every delivery, maybe more.
 	if received < 2*numbers {
@@ -116,20 +124,27 @@ func TestBlastReplies(t *testing.T) {
 	if len(list) != numbers || len(phones) != numbers {
 		t.Fatalf("%d tickets for %d numbers, want %d for %d", len(list), len(phones), numbers, numbers)
 	}
-	// Every ticket holds its one reply and one acknowledgement.
-	for _, tk := range list[:50] {
+	// Every ticket holds its one reply and one acknowledgement, and every
+	// number got exactly the one text recorded there.
+	for _, tk := range list {
 		full := f.view(t, tk.ID)
-		in := 0
+		in, acks := 0, 0
+		var ackID string
 		for _, m := range full.Messages {
-			if m.Direction == ticket.Inbound {
+			switch {
+			case m.Direction == ticket.Inbound:
 				in++
+			case m.Meta["purpose"] == string(sms.PurposeAck):
+				acks++
+				ackID = m.SourceID
 			}
 		}
-		if in != 1 {
-			t.Errorf("ticket %s has %d replies, want 1", tk.Ref, in)
+		sent := f.texts.to(tk.Contact.Phone)
+		if in != 1 || acks != 1 || len(sent) != 1 || sent[0].ID != ackID {
+			t.Errorf("ticket %s has %d replies and %d acknowledgements, %d texts sent to its number; want 1, 1 and 1 (the one recorded)", tk.Ref, in, acks, len(sent))
 		}
 	}
 	if n := f.texts.count(); n != numbers {
-		t.Errorf("%d acknowledgements, want %d", n, numbers)
+		t.Errorf("%d texts sent, want %d acknowledgements", n, numbers)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -66,7 +67,7 @@ func ParseEnv(lookup func(string) (string, bool), twilio bool) (Config, error) {
 		Table:             get("TABLE_NAME", true),
 		Region:            get("DEFAULT_PHONE_REGION", true),
 		ThreadWindow:      dur("SMS_THREAD_WINDOW", DefaultThreadWindow),
-		AckEvery:          dur("SMS_ACK_EVERY", DefaultAckEvery),
+		AckEvery:          dur("SMS_ACK_EVERY", outbound.DefaultAckEvery),
 		OriginationNumber: get("SMS_ORIGINATION_NUMBER", false),
 		SenderID:          get("SMS_SENDER_ID", false),
 	}
@@ -130,6 +131,6 @@ func Tokens(list string) ([]string, error) {
 // given store, intake and sender: both SMS functions wire it this way.
 func (c Config) Service(store Store, in *intake.Service, sender Sender) *Service {
 	svc := New(store, in, c.Keywords, sender, c.Region)
-	svc.ThreadWindow, svc.Texter.AckEvery = c.ThreadWindow, c.AckEvery
+	svc.ThreadWindow, svc.Outbound.AckEvery, svc.Outbound.Zone = c.ThreadWindow, c.AckEvery, c.Zone
 	return svc
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/frontdesk/frontdesk/shared/sms"
+	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -17,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func TestRepliesGolden(t *testing.T) {
 	kw := sms.MustDefaultKeywords()
 	var b strings.Builder
-	for _, lang := range []string{"en", "zh-Hans", "zh-Hant", "fr"} {
+	for _, lang := range []ticket.Language{"en", "zh-Hans", "zh-Hant", "fr"} {
 		for _, name := range []sms.Text{sms.TextAck, sms.TextOptOut, sms.TextOptIn, sms.TextHelp} {
 			text := kw.Reply(lang, name, "FD-7KQ2MX")
 			seg := sms.Count(text)

@@ -24,6 +24,7 @@ import (
 	"github.com/frontdesk/frontdesk/local/testenv"
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/sms"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
@@ -100,7 +101,8 @@ func setup(tb testing.TB) *fixture {
 	rec := &recorder{}
 	in := &intake.Service{Store: store, Rules: ticket.MustDefaultRules(shanghai), Region: "CN", Now: c.now}
 	svc := sms.New(store, in, sms.MustDefaultKeywords(), rec, "CN")
-	svc.Now, svc.Texter.Now = c.now, c.now
+	svc.Now, svc.Outbound.Now = c.now, c.now
+	svc.Outbound.Zone = shanghai
 	return &fixture{db: db, store: store, svc: svc, texts: rec, clock: c}
 }
 
@@ -200,7 +202,7 @@ func TestQueueFixtures(t *testing.T) {
 			t.Errorf("no ticket for %s", tt.phone)
 			continue
 		}
-		if tk.Kind != tt.kind || tk.Priority != tt.priority || tk.Language != tt.lang || tk.BlastID != tt.blast || tk.Channel != ticket.SMS {
+		if tk.Kind != tt.kind || tk.Priority != tt.priority || string(tk.Language) != tt.lang || tk.BlastID != tt.blast || tk.Channel != ticket.SMS {
 			t.Errorf("ticket for %s = %s %s %q blast %q channel %s, want %s %s %q blast %q sms",
 				tt.phone, tk.Kind, tk.Priority, tk.Language, tk.BlastID, tk.Channel, tt.kind, tt.priority, tt.lang, tt.blast)
 		}
@@ -452,7 +454,7 @@ func TestOptOutThenReminder(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := f.texts.count()
-	_, err = f.svc.Texter.Send(ctx, sms.Outgoing{TicketID: first.Ticket.ID, Body: "提醒：明天9:00–11:00回电", Purpose: sms.PurposeReminder})
+	_, err = f.svc.Outbound.Send(ctx, outbound.Request{TicketID: first.Ticket.ID, Render: text("提醒：明天9:00–11:00回电"), Purpose: sms.PurposeReminder, Key: "reminder-1"})
 	if !errors.Is(err, sms.ErrOptedOut) {
 		t.Errorf("reminder after STOP = %v, want ErrOptedOut", err)
 	}
@@ -476,7 +478,7 @@ func TestOptOutThenReminder(t *testing.T) {
 	if opted, _ := f.store.OptedOut(ctx, phone); opted {
 		t.Errorf("a late, older STOP undid the newer START")
 	}
-	if _, err := f.svc.Texter.Send(ctx, sms.Outgoing{TicketID: first.Ticket.ID, Body: "提醒：明天9:00–11:00回电", Purpose: sms.PurposeReminder}); err != nil {
+	if _, err := f.svc.Outbound.Send(ctx, outbound.Request{TicketID: first.Ticket.ID, Render: text("提醒：明天9:00–11:00回电"), Purpose: sms.PurposeReminder, Key: "reminder-1"}); err != nil {
 		t.Errorf("reminder after START: %v", err)
 	}
 }
@@ -499,7 +501,7 @@ func TestRepliesThreadAndSurvey(t *testing.T) {
 		t.Errorf("reply to the acknowledgement went to %s (created %v), want %s", reply.Ticket.Ref, reply.Created, first.Ticket.Ref)
 	}
 	// A survey sent later; "4" in reply to it is recorded on the ticket.
-	survey, err := f.svc.Texter.Send(ctx, sms.Outgoing{TicketID: first.Ticket.ID, Body: "请为本次服务打分，回复1-5", Purpose: sms.PurposeSurvey})
+	survey, err := f.svc.Outbound.Send(ctx, outbound.Request{TicketID: first.Ticket.ID, Render: text("请为本次服务打分，回复1-5"), Purpose: sms.PurposeSurvey, Key: "survey-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -930,7 +932,12 @@ func TestReplayKeepsReceivedTime(t *testing.T) {
 	}
 }
 
-// unrecorded is the store as the texter sees it while texts sent cannot be
+// text renders the same text in every channel and language.
+func text(body string) outbound.Render {
+	return func(ticket.Channel, ticket.Language) outbound.Content { return outbound.Content{Text: body} }
+}
+
+// unrecorded is the store as the outbound service sees it while texts sent cannot be
 // recorded.
 type unrecorded struct{ *dynamo.Store }
 
@@ -943,7 +950,7 @@ func (unrecorded) AddSent(context.Context, *ticket.Ticket, ticket.Message, ticke
 // the customer would get nothing and no retry would send it.
 func TestWebhookAnswersUnrecordedAcknowledgement(t *testing.T) {
 	f := setup(t)
-	f.svc.Texter.Tickets = unrecorded{f.store}
+	f.svc.Outbound.Store = unrecorded{f.store}
 	hook := &sms.Webhook{Service: f.svc, PublicURL: "https://api.example.com/sms/twilio", Tokens: []string{"tok"}}
 	w := postSigned(t, hook, url.Values{"MessageSid": {"SMnorecord"}, "From": {"+14255550183"}, "Body": {"The streetlight is out"}})
 	list := f.tickets(t)
@@ -1117,5 +1124,165 @@ func TestNewTicketGuardCountersNameDifferentTickets(t *testing.T) {
 	}
 	if len(opened) != 1 {
 		t.Fatalf("%d open tickets after two racing texts, want 1", len(opened))
+	}
+}
+
+// TestOverlongIDsAreQuarantined: a delivery whose message ID is refused
+// (far over the field limit, as a broken or hostile sender makes it) is
+// still kept in quarantine, under a key built from the delivery, and the
+// caller is answered as done: Twilio gets 200, the queue no failure. The
+// same delivery again is the same record.
+func TestOverlongIDsAreQuarantined(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	hook := &sms.Webhook{Service: f.svc, PublicURL: "https://api.example.com/sms/twilio", Tokens: []string{"tok"}}
+	form := url.Values{"MessageSid": {"SM" + strings.Repeat("f", 4000)}, "From": {"+14255550186"}, "Body": {"The streetlight is out"}}
+	for range 2 { // Twilio retries
+		if w := postSigned(t, hook, form); w.Code != http.StatusOK {
+			t.Fatalf("post with a 4 KB MessageSid: status %d %s, want 200 (quarantined)", w.Code, w.Body)
+		}
+	}
+	h := &sms.QueueHandler{Service: f.svc}
+	rec := record(t, "sqs-long-id", sms.Inbound{
+		OriginationNumber: "+8613800138060", DestinationNumber: "+8610690000",
+		MessageBody: "水管漏水", InboundMessageID: strings.Repeat("9", 3000),
+	}, monday10)
+	for range 2 { // the queue redelivers
+		if resp := invoke(t, h, event(t, rec)); len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("failures = %+v, want none: the record is quarantined", resp.BatchItemFailures)
+		}
+	}
+	list, err := f.store.Quarantined(ctx, ticket.SMS, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, q := range list {
+		ids[q.ID] = q.Reason
+		if len(q.ID) > 256 {
+			t.Errorf("quarantine ID is %d bytes, want a short one built from the delivery", len(q.ID))
+		}
+	}
+	if len(list) != 2 || !strings.HasPrefix(ids["delivery-sqs-long-id"], sms.ReasonMalformed) {
+		t.Errorf("quarantined %v, want the post and delivery-sqs-long-id, both %s", ids, sms.ReasonMalformed)
+	}
+	if n := len(f.tickets(t)); n != 0 {
+		t.Errorf("%d tickets, want none", n)
+	}
+}
+
+// TestKeywordAnswersRecorded: the answer to a keyword is recorded like
+// every text sent, with its provider ID, so a reply to it is known as a
+// reply to Frontdesk, not to someone else's blast.
+func TestKeywordAnswersRecorded(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	const phone = "+8613800138070"
+	if _, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "kr1", From: phone, Body: "帮助"}, false); err != nil {
+		t.Fatal(err)
+	}
+	got := f.texts.to(phone)
+	if len(got) != 1 {
+		t.Fatalf("texts = %+v, want the help answer", got)
+	}
+	id, msg, err := f.store.SentMessage(ctx, ticket.SMS, got[0].ID)
+	if err != nil || id != "" || msg == nil || msg.Body != got[0].Body || msg.Meta["purpose"] != string(sms.PurposeKeyword) {
+		t.Fatalf("SentMessage(help answer) = %q, %+v, %v, want it recorded outside any ticket", id, msg, err)
+	}
+	// A question in reply to the answer opens a ticket of its own, not
+	// tied to a blast.
+	out, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "kr2", From: phone, Body: "水表不走了", ReplyTo: got[0].ID}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Ticket == nil || out.Ticket.BlastID != "" {
+		t.Errorf("reply to the help answer = %+v, want a ticket with no blast", out.Ticket)
+	}
+	// Inline (a Twilio answer) the keyword's answer is recorded too.
+	hook := &sms.Webhook{Service: f.svc, PublicURL: "https://api.example.com/sms/twilio", Tokens: []string{"tok"}}
+	w := postSigned(t, hook, url.Values{"MessageSid": {"SMkeyword-stop"}, "From": {"+14255550187"}, "Body": {"ST\u200bOP"}})
+	if !strings.Contains(w.Body.String(), "no more texts") {
+		t.Errorf("answer to ST\\u200bOP = %s, want the opt-out confirmation", w.Body)
+	}
+	if opted, _ := f.store.OptedOut(ctx, "+14255550187"); !opted {
+		t.Errorf("ST\\u200bOP did not opt the number out")
+	}
+}
+
+// TestAnswerInTheCustomersLanguage: a customer who wrote through the web
+// form in Chinese and then texts is answered in Chinese, in the script of
+// the ticket when the text does not show one, and in the script of the
+// text when it does. Tickets stored before the language was typed ("zh")
+// are read as they are.
+func TestAnswerInTheCustomersLanguage(t *testing.T) {
+	tests := []struct {
+		name, ticketLang, text, want string
+	}{
+		{"stored zh, text without script", "zh", "好的", "已收到您的短信"},
+		{"web form Simplified, short text", "zh-Hans", "好", "已收到您的短信"},
+		{"ticket Traditional, text without script", "zh-Hant", "好的", "已收到您的短訊"},
+		{"ticket Simplified, Traditional text", "zh-Hans", "請問什麼時候來修", "已收到您的短訊"},
+		{"ticket English, Chinese text", "en", "停电了", "已收到您的短信"},
+		{"ticket Chinese, English text", "zh-Hans", "When will the power be back", "We got your message"},
+		{"ticket Chinese, text of digits", "zh-Hans", "12", "已收到您的短信"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t)
+			ctx := context.Background()
+			phone := fmt.Sprintf("+86138001381%02d", i)
+			web, err := f.svc.Intake.Receive(ctx, intake.Inbound{
+				Source: ticket.Source{Channel: ticket.Web, ID: "form-" + tt.name}, Contact: ticket.Contact{Phone: phone},
+				Body: "小区停水", Language: ticket.Language(tt.ticketLang),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.clock.add(time.Minute)
+			out, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "lang-" + tt.name, From: phone, Body: tt.text}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Ticket.ID != web.Ticket.ID || !out.Acked {
+				t.Fatalf("text = %+v, want it on the web ticket %s and acknowledged", out, web.Ticket.Ref)
+			}
+			got := f.texts.to(phone)
+			if len(got) != 1 || !strings.HasPrefix(got[0].Body, tt.want) {
+				t.Errorf("acknowledgement = %+v, want one starting %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestHardeningFixtures pushes texts that broke intake through the queue
+// handler (testdata/sqs-hardening.json): a STOP with a zero-width space
+// and a full-width TD with a soft hyphen are opt-outs; the same repair
+// question in Simplified and in Traditional (both full of characters the
+// scripts share) is answered in its own script; a message ID of 3,000
+// bytes is quarantined, not retried for ever.
+func TestHardeningFixtures(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	h := &sms.QueueHandler{Service: f.svc}
+	if resp := inbound(t, h, "sqs-hardening.json"); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures = %+v, want none", resp.BatchItemFailures)
+	}
+	for _, phone := range []string{"+8613800138301", "+8613800138305"} {
+		if opted, err := f.store.OptedOut(ctx, phone); err != nil || !opted {
+			t.Errorf("OptedOut(%s) = %v, %v, want true", phone, opted, err)
+		}
+	}
+	for phone, want := range map[string]string{"+8613800138302": "已收到您的短信", "+85291234302": "已收到您的短訊"} {
+		got := f.texts.to(phone)
+		if len(got) != 1 || !strings.HasPrefix(got[0].Body, want) {
+			t.Errorf("texts to %s = %+v, want one acknowledgement starting %q", phone, got, want)
+		}
+	}
+	q, err := f.store.Quarantined(ctx, ticket.SMS, true)
+	if err != nil || len(q) != 1 || q[0].ID != "delivery-hardening-0004-long-id" {
+		t.Errorf("quarantined = %+v, %v, want the long ID under delivery-hardening-0004-long-id", q, err)
+	}
+	if n := len(f.tickets(t)); n != 2 {
+		t.Errorf("%d tickets, want the two repair questions", n)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -48,15 +50,17 @@ const sampleRef = "FD-XXXXXX"
 // back.
 type Keywords struct {
 	// Default is the language used when none is known.
-	Default string
+	Default ticket.Language
 	exact   map[string]keywordMatch
 	phrases []phrase
-	texts   map[string]map[Text]string
+	texts   map[ticket.Language]map[Text]string
+	// langs picks the file's language closest to a customer's.
+	langs *ticket.Matcher
 }
 
 type keywordMatch struct {
 	action Action
-	lang   string
+	lang   ticket.Language
 }
 
 type phrase struct {
@@ -100,18 +104,27 @@ func ParseKeywords(data []byte) (*Keywords, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("read sms keywords: %w", err)
 	}
-	k := &Keywords{Default: f.Default, exact: map[string]keywordMatch{}, texts: map[string]map[Text]string{}}
+	k := &Keywords{Default: ticket.ParseLanguage(f.Default), exact: map[string]keywordMatch{}, texts: map[ticket.Language]map[Text]string{}}
 	var errs []error
 	if _, ok := f.Languages[f.Default]; !ok {
 		errs = append(errs, fmt.Errorf("default language %q has no entry", f.Default))
 	}
+	supported := []ticket.Language{k.Default}
 	langs := make([]string, 0, len(f.Languages))
 	for l := range f.Languages {
 		langs = append(langs, l)
 	}
 	sort.Strings(langs)
-	for _, lang := range langs {
-		l := f.Languages[lang]
+	for _, name := range langs {
+		l := f.Languages[name]
+		lang := ticket.ParseLanguage(name)
+		if lang == "" || string(lang) != name {
+			errs = append(errs, fmt.Errorf("language %q is not a BCP 47 tag in canonical form (%q)", name, lang))
+			continue
+		}
+		if lang != k.Default {
+			supported = append(supported, lang)
+		}
 		for _, set := range []struct {
 			action Action
 			words  []string
@@ -154,21 +167,44 @@ func ParseKeywords(data []byte) (*Keywords, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("sms keywords: %w", errors.Join(errs...))
 	}
+	k.langs = ticket.NewMatcher(supported...)
 	return k, nil
 }
 
-// keywordForm is how a message is compared with keywords: folded (case and
-// width), with spaces, punctuation and symbols around it trimmed, so
-// "Stop!", " ＳＴＯＰ " and "stop。" all read "stop".
+// keywordForm is how a message is compared with keywords: normalized
+// (NFKC), with zero-width and other invisible format characters removed,
+// folded (case and width), with spaces, punctuation and symbols around it
+// trimmed, so "Stop!", " ＳＴＯＰ ", "stop。" and "ST\u200bOP" all read
+// "stop".
 func keywordForm(s string) string {
-	return strings.TrimFunc(ticket.Fold(s), func(r rune) bool {
+	return strings.TrimFunc(ticket.Fold(visible(s)), func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r)
 	})
 }
 
+// visible returns s in NFKC with the characters that show nothing removed:
+// format characters (zero-width spaces and joiners, the byte-order mark,
+// direction marks), variation selectors, the combining grapheme joiner
+// and the Hangul fillers. A text cannot hide a keyword from the matcher
+// with them.
+func visible(s string) string {
+	// Removed before normalizing too, so that one between a letter and
+	// its accent cannot keep them from composing.
+	return strings.Map(invisible, norm.NFKC.String(strings.Map(invisible, s)))
+}
+
+func invisible(r rune) rune {
+	switch {
+	case unicode.Is(unicode.Cf, r), unicode.Is(unicode.Variation_Selector, r),
+		r == '\u034f', r == '\u115f', r == '\u1160', r == '\u3164', r == '\uffa0':
+		return -1
+	}
+	return r
+}
+
 // Match returns the action body asks for when it is exactly one keyword,
 // and the keyword's language.
-func (k *Keywords) Match(body string) (Action, string) {
+func (k *Keywords) Match(body string) (Action, ticket.Language) {
 	m, ok := k.exact[keywordForm(body)]
 	if !ok {
 		return None, ""
@@ -198,7 +234,7 @@ func latinWords(s string) []string {
 // to stop, such as "please stop texting me": it is not an opt-out, but a
 // person should read it.
 func (k *Keywords) AsksToStop(body string) bool {
-	f := ticket.Fold(body)
+	f := ticket.Fold(visible(body))
 	spaced := " " + strings.Join(latinWords(f), " ") + " "
 	for _, p := range k.phrases {
 		if p.cjk && strings.Contains(f, p.words) || !p.cjk && strings.Contains(spaced, " "+p.words+" ") {
@@ -208,39 +244,13 @@ func (k *Keywords) AsksToStop(body string) bool {
 	return false
 }
 
-// Reply returns reply name in lang (the default language when lang has
-// none), with {ref} filled in.
-func (k *Keywords) Reply(lang string, name Text, ref ticket.Ref) string {
-	texts, ok := k.texts[lang]
+// Reply returns reply name in the file's language closest to lang ("zh"
+// and "zh-CN" read Simplified, "zh-TW" Traditional, an unknown language
+// the default), with {ref} filled in.
+func (k *Keywords) Reply(lang ticket.Language, name Text, ref ticket.Ref) string {
+	texts, ok := k.texts[k.langs.Match(lang)]
 	if !ok {
 		texts = k.texts[k.Default]
 	}
 	return strings.ReplaceAll(texts[name], "{ref}", string(ref))
-}
-
-// traditionalOnly are common characters written differently in Simplified
-// Chinese: one of them marks a text as Traditional.
-const traditionalOnly = "們這說來對會還後時個麼與為見電話訊費報號謝請問這樣帳單維修壞斷網絡氣燈態務給開關體點據應該裡讓發處無"
-
-// DetectLanguage returns the language to answer body in: Traditional or
-// Simplified Chinese when it has Han characters, otherwise the default.
-// The languages must exist in the keywords file to be chosen.
-func (k *Keywords) DetectLanguage(body string) string {
-	han, trad := false, false
-	for _, r := range body {
-		if unicode.Is(unicode.Han, r) {
-			han = true
-			if strings.ContainsRune(traditionalOnly, r) {
-				trad = true
-				break
-			}
-		}
-	}
-	switch {
-	case trad && k.texts["zh-Hant"] != nil:
-		return "zh-Hant"
-	case han && k.texts["zh-Hans"] != nil:
-		return "zh-Hans"
-	}
-	return k.Default
 }

@@ -3,6 +3,7 @@ package sms_test
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/shared/sms"
 )
@@ -43,6 +44,16 @@ func TestMatch(t *testing.T) {
 		{"訂閱", sms.OptIn, "zh-Hant"},
 		{"幫助", sms.Help, "zh-Hant"},
 		{"回電", sms.Callback, "zh-Hant"},
+		// Hidden characters and compatibility forms do not hide a keyword.
+		{"ST\u200bOP", sms.OptOut, "en"},
+		{"S\u200cT\u200dO\ufeffP", sms.OptOut, "en"},
+		{"\u2060stop\u2060", sms.OptOut, "en"},
+		{"\u202eSTOP\u202c", sms.OptOut, "en"},
+		{"ＳＴ\u200bＯＰ", sms.OptOut, "en"},
+		{"ＨＥＬＰ\ufe0f", sms.Help, "en"},
+		{"ℍ𝔼𝕃ℙ", sms.Help, "en"},
+		{"退\u200b订", sms.OptOut, "zh-Hans"},
+		{"Ｔ\u00adＤ", sms.OptOut, "zh-Hans"},
 		// Not single keywords.
 		{"please stop texting me", sms.None, ""},
 		{"stop it", sms.None, ""},
@@ -57,7 +68,7 @@ func TestMatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
 			a, lang := kw.Match(tt.body)
-			if a != tt.action || lang != tt.lang {
+			if a != tt.action || string(lang) != tt.lang {
 				t.Errorf("Match(%q) = %q %q, want %q %q", tt.body, a, lang, tt.action, tt.lang)
 			}
 		})
@@ -83,6 +94,8 @@ func TestAsksToStop(t *testing.T) {
 		{"my heater stopped working", false},
 		{"停电了什么时候恢复", false},
 		{"停電了", false},
+		{"please st\u200bop texting me", true},
+		{"不要再\u200b发", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
@@ -90,22 +103,6 @@ func TestAsksToStop(t *testing.T) {
 				t.Errorf("AsksToStop(%q) = %v, want %v", tt.body, got, tt.want)
 			}
 		})
-	}
-}
-
-func TestDetectLanguage(t *testing.T) {
-	kw := sms.MustDefaultKeywords()
-	tests := []struct{ body, want string }{
-		{"my bill is wrong", "en"},
-		{"楼道里有煤气味", "zh-Hans"},
-		{"請問什麼時候恢復供電", "zh-Hant"},
-		{"停电了 power is out", "zh-Hans"},
-		{"123", "en"},
-	}
-	for _, tt := range tests {
-		if got := kw.DetectLanguage(tt.body); got != tt.want {
-			t.Errorf("DetectLanguage(%q) = %q, want %q", tt.body, got, tt.want)
-		}
 	}
 }
 
@@ -141,4 +138,31 @@ func TestParseKeywordsErrors(t *testing.T) {
 	if _, err := sms.ParseKeywords(sms.DefaultKeywords()); err != nil {
 		t.Errorf("shipped keywords: %v", err)
 	}
+}
+
+// FuzzKeywords: matching never panics, and a keyword stays the same
+// keyword whatever invisible characters are slipped into it.
+func FuzzKeywords(f *testing.F) {
+	for _, s := range []string{"STOP", "ST\u200bOP", "退订", "Ｔ\u00adＤ", "please stop texting me", "帮助", "4", "\xff"} {
+		f.Add(s, uint8(1))
+	}
+	kw := sms.MustDefaultKeywords()
+	f.Fuzz(func(t *testing.T, body string, at uint8) {
+		a, lang := kw.Match(body)
+		kw.AsksToStop(body)
+		if a == sms.None {
+			return
+		}
+		if lang == "" {
+			t.Fatalf("Match(%q) = %s with no language", body, a)
+		}
+		i := int(at) % (len(body) + 1)
+		for i > 0 && i < len(body) && !utf8.RuneStart(body[i]) {
+			i--
+		}
+		hidden := body[:i] + "\u200b\u2060" + body[i:]
+		if a2, _ := kw.Match(hidden); a2 != a {
+			t.Fatalf("Match(%q) = %s, but with invisible characters %q = %s", body, a, hidden, a2)
+		}
+	})
 }

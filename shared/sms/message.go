@@ -100,6 +100,8 @@ func (m Message) check() error {
 		return inputErr(ReasonNoID, "no provider message ID")
 	case len(m.ID) > maxField || len(m.ReplyTo) > maxField || len(m.Keyword) > maxField:
 		return inputErr(ReasonMalformed, "a field is longer than %d bytes", maxField)
+	case !utf8.ValidString(m.ID) || !utf8.ValidString(m.ReplyTo):
+		return inputErr(ReasonMalformed, "an ID is not UTF-8")
 	case strings.TrimSpace(m.From) == "":
 		return inputErr(ReasonNoSender, "no sender's number")
 	case !utf8.ValidString(m.Body):

@@ -182,7 +182,7 @@ func TestTwiML(t *testing.T) {
 }
 
 func FuzzParseRecord(f *testing.F) {
-	for _, name := range []string{"sqs-event.json", "sqs-bad.json"} {
+	for _, name := range []string{"sqs-event.json", "sqs-bad.json", "sqs-hardening.json"} {
 		for _, rec := range readEvent(f, name).Records {
 			f.Add([]byte(rec.Body))
 		}

@@ -54,14 +54,44 @@ func TestCount(t *testing.T) {
 	}
 }
 
-func TestShippedRepliesFitOnePart(t *testing.T) {
-	kw := sms.MustDefaultKeywords()
-	for _, lang := range []string{"en", "zh-Hans", "zh-Hant"} {
-		for _, name := range []sms.Text{sms.TextAck, sms.TextOptOut, sms.TextOptIn, sms.TextHelp} {
-			text := kw.Reply(lang, name, "FD-ABCDEF")
-			if seg := sms.Count(text); seg.Parts != 1 {
-				t.Errorf("%s %s = %d parts (%d %s units), want 1", lang, name, seg.Parts, seg.Units, seg.Encoding)
+// TestRepliesMeasuredWithReference: the keywords loader measures a reply
+// with a ticket reference filled in, not with the "{ref}" placeholder, so
+// a reply that fits one part only while the placeholder stands is refused,
+// in GSM-7 and in UCS-2 alike, and one that fits with the reference is
+// taken.
+func TestRepliesMeasuredWithReference(t *testing.T) {
+	file := func(ack string) []byte {
+		return []byte(`{"default":"en","languages":{"en":{"optOut":["STOP"],"texts":{` +
+			`"ack":"` + ack + `","optOut":"ok","optIn":"ok","help":"ok"}}}}`)
+	}
+	tests := []struct {
+		name string
+		ack  string
+		ok   bool
+	}{
+		// 155 + len("{ref}") = 160 septets as written; 164 filled in.
+		{"gsm fits only unfilled", strings.Repeat("x", 155) + "{ref}", false},
+		{"gsm fits filled", strings.Repeat("x", 151) + "{ref}", true},
+		// 65 + 5 = 70 units as written; 74 filled in.
+		{"ucs2 fits only unfilled", strings.Repeat("电", 65) + "{ref}", false},
+		{"ucs2 fits filled", strings.Repeat("电", 61) + "{ref}", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kw, err := sms.ParseKeywords(file(tt.ack))
+			if (err == nil) != tt.ok {
+				t.Fatalf("ParseKeywords(ack of %d chars) error = %v, want ok=%v", len([]rune(tt.ack)), err, tt.ok)
 			}
-		}
+			if !tt.ok {
+				if !strings.Contains(err.Error(), `"ack" text`) {
+					t.Errorf("ParseKeywords error = %v, want it to name the ack text", err)
+				}
+				return
+			}
+			// What the loader took fits one part with a real reference.
+			if seg := sms.Count(kw.Reply("en", sms.TextAck, "FD-7KQ2MX")); seg.Parts != 1 {
+				t.Errorf("accepted ack is %d parts with a reference, want 1", seg.Parts)
+			}
+		})
 	}
 }

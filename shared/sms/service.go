@@ -11,26 +11,21 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 	"github.com/frontdesk/frontdesk/shared/wait"
 )
 
-// Threads finds what a text answers, and what a text already made.
+// Threads finds what a text answers.
 type Threads interface {
 	// SentMessage returns a message Frontdesk sent, by the provider's ID,
-	// and its ticket; ticket.ErrNotFound when it is not ours.
+	// and its ticket (an empty ID for a text sent outside any ticket);
+	// ticket.ErrNotFound when it is not ours.
 	SentMessage(ctx context.Context, ch ticket.Channel, providerID string) (ticket.ID, *ticket.Message, error)
-	// BySource returns the ticket an inbound source went to, or
-	// ticket.ErrNotFound.
-	BySource(ctx context.Context, src ticket.Source) (ticket.ID, error)
-}
-
-// Claims makes keyword replies go out once per inbound message.
-type Claims interface {
-	ClaimKeyword(ctx context.Context, src ticket.Source, action string) (bool, error)
-	ReleaseKeyword(ctx context.Context, src ticket.Source) error
 }
 
 // Quarantiner keeps deliveries that cannot become tickets.
@@ -43,20 +38,21 @@ type Quarantiner interface {
 type Store interface {
 	Tickets
 	OptOuts
-	AckGate
+	State
 	Threads
-	Claims
 	Quarantiner
+	outbound.Store
 }
 
 // Service turns inbound texts into tickets, keyword actions or survey
 // answers, and acknowledges them.
 type Service struct {
-	Intake      *intake.Service
-	Keywords    *Keywords
-	Texter      *Texter
+	Intake   *intake.Service
+	Keywords *Keywords
+	// Outbound sends every text: acknowledgements and keyword answers.
+	Outbound    *outbound.Service
 	Threads     Threads
-	Claims      Claims
+	State       State
 	OptOuts     OptOuts
 	Tickets     Tickets
 	Quarantiner Quarantiner
@@ -84,8 +80,8 @@ func New(store Store, in *intake.Service, kw *Keywords, sender Sender, region st
 	return &Service{
 		Intake:   in,
 		Keywords: kw,
-		Texter:   &Texter{Sender: sender, OptOuts: store, Gate: store, Tickets: store},
-		Threads:  store, Claims: store, OptOuts: store, Tickets: store, Quarantiner: store,
+		Outbound: &outbound.Service{Store: store, Texts: sender},
+		Threads:  store, State: store, OptOuts: store, Tickets: store, Quarantiner: store,
 		Region: region,
 	}
 }
@@ -155,13 +151,13 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 		if action == OptIn {
 			text = TextOptIn
 		}
-		return s.keywordReply(ctx, src, phone, action, s.Keywords.Reply(lang, text, ""), inline)
+		return s.keywordReply(ctx, src, phone, action, lang, text, inline)
 	case Help:
-		return s.keywordReply(ctx, src, phone, action, s.Keywords.Reply(lang, TextHelp, ""), inline)
+		return s.keywordReply(ctx, src, phone, action, lang, TextHelp, inline)
 	}
 
 	if lang == "" {
-		lang = s.Keywords.DetectLanguage(m.Body)
+		lang = ticket.DetectLanguage(m.Body)
 	}
 	in := intake.Inbound{
 		Source:   src,
@@ -184,6 +180,9 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 		in.Meta["replyTo"] = m.ReplyTo
 		id, sent, err := s.Threads.SentMessage(ctx, ticket.SMS, m.ReplyTo)
 		switch {
+		case err == nil && id == "":
+			// Ours, sent outside any ticket (a keyword's answer): nothing
+			// to thread onto, and no blast.
 		case err == nil:
 			in.TicketID = id
 			if score, ok := surveyScore(m.Body); ok && sent.Meta["purpose"] == string(PurposeSurvey) {
@@ -200,18 +199,30 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 			return Outcome{}, fmt.Errorf("thread reply %s: %w", src, err)
 		}
 	}
-	// A redelivery is known by one key read, before the transaction that
-	// would find it out; the source claim in that transaction stays the
-	// guarantee when two deliveries race.
-	if id, err := s.Threads.BySource(ctx, src); err == nil {
+	// A redelivery, and the number's opt-out, are known by one batch read
+	// before the transaction; the source claim in that transaction stays
+	// the guarantee when two deliveries race.
+	id, optedOut, err := s.State.SMSState(ctx, src, phone)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("check source %s: %w", src, err)
+	}
+	ack := ackPlan{lang: lang, optedOut: optedOut}
+	if id != "" {
 		t, err := s.Tickets.Ticket(ctx, id)
 		if err != nil {
 			return Outcome{}, fmt.Errorf("load ticket %s for duplicate %s: %w", id, src, err)
 		}
 		slog.InfoContext(ctx, "sms received", "source", src.ID, "ref", t.Ref, "created", false, "duplicate", true)
-		return s.acknowledge(ctx, Outcome{Action: action, Ticket: t, Duplicate: true}, inline)
-	} else if !errors.Is(err, ticket.ErrNotFound) {
-		return Outcome{}, fmt.Errorf("check source %s: %w", src, err)
+		return s.acknowledge(ctx, Outcome{Action: action, Ticket: t, Duplicate: true}, ack, inline)
+	}
+	if !optedOut && !in.NeedsPerson {
+		// A new ticket takes its acknowledgement slot in the write that
+		// opens it, saving a round trip; the acknowledgement is dated
+		// then, never before the text it answers.
+		in.AckAt = s.now()
+		if in.AckAt.Before(in.At) {
+			in.AckAt = in.At
+		}
 	}
 	r, err := s.receive(ctx, in)
 	if err != nil {
@@ -224,7 +235,10 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 	out := Outcome{Action: action, Ticket: r.Ticket, Created: r.Created, Duplicate: r.Duplicate}
 	slog.InfoContext(ctx, "sms received", "source", src.ID, "ref", r.Ticket.Ref, "created", r.Created,
 		"duplicate", r.Duplicate, "kind", r.Ticket.Kind, "priority", r.Ticket.Priority.String(), "blast", in.BlastID != "")
-	return s.acknowledge(ctx, out, inline)
+	if r.Created {
+		ack.taken = in.AckAt
+	}
+	return s.acknowledge(ctx, out, ack, inline)
 }
 
 // receive hands the text to intake. Intake threads by reading the number's
@@ -302,24 +316,38 @@ func numberKey(phone string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// ackPlan is what Handle learnt that saves the acknowledgement reads: the
+// language of the text, the number's opt-out state, and when the new
+// ticket's acknowledgement slot was taken (zero when it was not).
+type ackPlan struct {
+	lang     ticket.Language
+	optedOut bool
+	taken    time.Time
+}
+
 // acknowledge texts the ticket reference back, unless the ticket needs a
 // person, the number opted out, or the ticket was acknowledged recently.
 // A redelivered text is acknowledged too when its first delivery's
-// acknowledgement failed; the gate keeps that to one.
-func (s *Service) acknowledge(ctx context.Context, out Outcome, inline bool) (Outcome, error) {
+// acknowledgement failed; the slot keeps that to one.
+func (s *Service) acknowledge(ctx context.Context, out Outcome, p ackPlan, inline bool) (Outcome, error) {
 	t := out.Ticket
 	if t.NeedsPerson {
 		return out, nil
 	}
-	body := s.Keywords.Reply(t.Language, TextAck, t.Ref)
-	sent, err := s.Texter.Send(ctx, Outgoing{Ticket: t, Body: body, Purpose: PurposeAck, Inline: inline})
+	sent, err := s.Outbound.Send(ctx, outbound.Request{
+		Ticket: t, Purpose: outbound.Ack, Channel: ticket.SMS, Language: p.lang,
+		OptedOut: &p.optedOut, AckTaken: p.taken, Inline: inline,
+		Render: func(_ ticket.Channel, lang ticket.Language) outbound.Content {
+			return outbound.Content{Text: s.Keywords.Reply(lang, TextAck, t.Ref)}
+		},
+	})
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrOptedOut), errors.Is(err, ErrThrottled), errors.Is(err, ErrNoPhone):
 		return out, nil
 	case sent.ProviderID != "" || sent.MessageID != "":
 		// It went out (or, inline, goes out with the answer); only the
-		// record of it failed. Retrying would not send it again (the gate
+		// record of it failed. Retrying would not send it again (the slot
 		// is taken), so do not fail the text.
 		slog.ErrorContext(ctx, "sms acknowledgement not recorded", "ref", t.Ref, "err", err)
 	default:
@@ -327,35 +355,38 @@ func (s *Service) acknowledge(ctx context.Context, out Outcome, inline bool) (Ou
 	}
 	out.Acked = true
 	if inline {
-		out.Reply = body
+		out.Reply = sent.Text
 	}
 	return out, nil
 }
 
-// keywordReply answers a keyword once per inbound message.
-func (s *Service) keywordReply(ctx context.Context, src ticket.Source, phone string, a Action, reply string, inline bool) (Outcome, error) {
+// keywordReply answers a keyword once per inbound message, through the
+// outbound service, which records the answer like every text sent. Opt-out
+// and help answers go out even to an opted-out number: they are what the
+// customer asked for, and carriers require them.
+func (s *Service) keywordReply(ctx context.Context, src ticket.Source, phone string, a Action, lang ticket.Language, text Text, inline bool) (Outcome, error) {
 	out := Outcome{Action: a}
-	claimed, err := s.Claims.ClaimKeyword(ctx, src, string(a))
-	if err != nil {
-		return out, err
-	}
-	slog.InfoContext(ctx, "sms keyword", "source", src.ID, "action", a, "duplicate", !claimed)
-	if !claimed {
+	sent, err := s.Outbound.Send(ctx, outbound.Request{
+		Contact: ticket.Contact{Phone: phone}, Channel: ticket.SMS, Purpose: outbound.Keyword,
+		Key: "sms-keyword#" + src.ID, Language: lang, Inline: inline,
+		Meta: map[string]string{"keyword": string(a), "answers": src.ID},
+		Render: func(_ ticket.Channel, l ticket.Language) outbound.Content {
+			return outbound.Content{Text: s.Keywords.Reply(l, text, "")}
+		},
+	})
+	dup := errors.Is(err, outbound.ErrDuplicate)
+	slog.InfoContext(ctx, "sms keyword", "source", src.ID, "action", a, "duplicate", dup)
+	switch {
+	case dup:
 		out.Duplicate = true
 		return out, nil
-	}
-	out.Reply = reply
-	if inline {
-		return out, nil
-	}
-	// Opt-out and help answers go out even to an opted-out number: they
-	// are what the customer asked for, and carriers require them.
-	if _, err := s.Texter.Sender.Send(ctx, phone, reply); err != nil {
-		if rerr := s.Claims.ReleaseKeyword(ctx, src); rerr != nil {
-			err = errors.Join(err, rerr)
-		}
+	case err == nil:
+	case sent.ProviderID != "" || sent.MessageID != "":
+		slog.ErrorContext(ctx, "sms keyword answer not recorded", "source", src.ID, "err", err)
+	default:
 		return out, fmt.Errorf("answer keyword %s: %w", src, err)
 	}
+	out.Reply = sent.Text
 	return out, nil
 }
 
@@ -422,9 +453,21 @@ func (s *Service) Reject(ctx context.Context, m Message, deliveryID string, raw 
 			reason += ": " + ie.Detail
 		}
 	}
+	// The record's key must always be valid, or the delivery is never
+	// kept and the queue retries it for ever: an ID that is missing or
+	// was refused (too long, not UTF-8) gives way to the delivery's own
+	// ID, or to a hash of the bytes received.
 	id := m.ID
-	if id == "" {
-		id = "delivery-" + deliveryID
+	if !usableID(id) {
+		if usableID(deliveryID) {
+			id = "delivery-" + deliveryID
+		} else {
+			sum := sha256.Sum256(raw)
+			id = "received-" + hex.EncodeToString(sum[:16])
+		}
+	}
+	if !usableID(deliveryID) {
+		deliveryID = id
 	}
 	q := ticket.Quarantined{
 		Channel: ticket.SMS, ID: id, Source: string(m.Provider) + ":" + deliveryID,
@@ -435,4 +478,13 @@ func (s *Service) Reject(ctx context.Context, m Message, deliveryID string, raw 
 	}
 	slog.WarnContext(ctx, "sms quarantined", "id", id, "delivery", deliveryID, "reason", reason)
 	return nil
+}
+
+// usableID reports whether a provider's ID can name a record as it is:
+// present, valid UTF-8, printable and no longer than the limit on fields.
+func usableID(id string) bool {
+	if id == "" || len(id) > maxField || !utf8.ValidString(id) {
+		return false
+	}
+	return !strings.ContainsFunc(id, func(r rune) bool { return !unicode.IsPrint(r) })
 }

@@ -61,6 +61,10 @@ type Change struct {
 	// Limits are counted with the change; one over its maximum fails the
 	// whole change with a *LimitError.
 	Limits []RateLimit
+	// AckAt, on a new ticket, takes the ticket's acknowledgement slot at
+	// that instant in the same write, for a channel that acknowledges
+	// right after (and gives the slot back if it cannot).
+	AckAt time.Time
 }
 
 // Errors stores return; callers check them with errors.Is and errors.As.

@@ -80,3 +80,24 @@ func FuzzFindRef(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLanguage feeds outside text to the language readers: they never
+// panic, a detected or parsed language is readable, and a matcher always
+// answers one of its own languages.
+func FuzzLanguage(f *testing.F) {
+	for _, s := range []string{"维修师傅什么时候来？", "請問明天上午能上門修嗎", "my bill is wrong", "zh-TW", "ZH_hant", "en-US", "x-klingon", "\xff\xfe", "好的"} {
+		f.Add(s)
+	}
+	m := NewMatcher(English, SimplifiedChinese, TraditionalChinese)
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, l := range []Language{DetectLanguage(s), ParseLanguage(s)} {
+			if l != "" && !l.Known() {
+				t.Fatalf("language %q from %q is not readable", l, s)
+			}
+			got := m.Match(l, Language(s))
+			if got != English && got != SimplifiedChinese && got != TraditionalChinese {
+				t.Fatalf("Match(%q) = %q, not a supported language", l, got)
+			}
+		}
+	})
+}

@@ -182,7 +182,7 @@ type Ticket struct {
 	Priority Priority `json:"priority"`
 	Status   Status   `json:"status"`
 	Contact  Contact  `json:"contact"`
-	Language string   `json:"language,omitempty"`
+	Language Language `json:"language,omitempty"`
 	Owner    string   `json:"owner"`
 	VIP      bool     `json:"vip,omitempty"`
 	// AccountManager is set for VIP customers with one.

@@ -271,7 +271,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 		key += "#" + fingerprint(in)
 	}
 	in.Source = ticket.Source{Channel: ticket.Web, ID: key}
-	in.Language = lang
+	in.Language = ticket.NewMatcher(ticket.English, ticket.SimplifiedChinese).Match(ticket.ParseLanguage(lang))
 	in.At = now
 	in.Limits = []ticket.RateLimit{
 		{Key: "ip#" + hashed(client), Max: h.cfg.PerIP, Window: h.cfg.Window},

@@ -1,0 +1,45 @@
+package dynamo
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+// maxKeyPart is the most bytes of outside input put into a key as it is.
+// DynamoDB takes partition keys up to 2048 bytes and sort keys up to 1024,
+// non-empty and valid UTF-8; a part this long leaves room for any prefix.
+const maxKeyPart = 512
+
+// KeyPart returns s as it may stand in a key: unchanged when it is
+// non-empty valid UTF-8 of at most 512 bytes, otherwise "sha256:" and the
+// hash of its bytes. Every key part that comes from outside (provider
+// message IDs, idempotency keys, quarantine IDs) goes through it, so
+// nothing a sender does can make a write fail on its key. The same input
+// always gives the same part, and a part it returns is returned
+// unchanged, so a key read back and used again names the same item.
+func KeyPart(s string) string {
+	if s != "" && len(s) <= maxKeyPart && utf8.ValidString(s) {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func sourcePK(src ticket.Source) string {
+	return pSource + string(src.Channel) + "#" + KeyPart(src.ID)
+}
+
+func sentPK(ch ticket.Channel, providerID string) string {
+	return pSent + string(ch) + "#" + KeyPart(providerID)
+}
+
+func refPK(ref ticket.Ref) string { return pRef + KeyPart(string(ref)) }
+
+func ratePK(key string, window time.Time) string {
+	return pRate + KeyPart(key) + "#" + strconv.FormatInt(window.Unix(), 10)
+}
