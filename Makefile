@@ -62,13 +62,15 @@ fuzz: ## run every fuzz target (found in the *_test.go files) for FUZZTIME each
 	    echo "fuzz ./$$(dirname $$f) $$t ($(FUZZTIME))"; \
 	    $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f); done; done
 
-bench: emulators build ## benchmarks against the emulators, and the Lambda binary sizes
-	$(GO) run ./local with -- $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./...
+bench: emulators build ## benchmarks against the emulators (one package at a time), cold starts, and the Lambda binary sizes
+	$(GO) run ./local with -- $(GO) test -p 1 -run '^$$' -bench . -benchmem -benchtime 2s ./...
+	@mkdir -p bin/local/floor && $(GO) build $(LAMBDA_FLAGS) -o bin/local/floor/bootstrap ./local/floor
+	$(GO) run ./local coldstart -n 10 -floor bin/local/floor/bootstrap
 	@for f in $(FUNCTIONS); do dir=$${f%%:*}; \
 	  stat -c %s bin/$$dir/bootstrap | awk -v f=$$dir '{printf "binary %-10s %6.2f MB (stripped, linux/arm64)\n", f, $$1/1000000}'; done
 
 # Built, not "go run": go run reports an interrupted program as failed.
-dev: emulators ## run the whole system locally (Ctrl-C stops everything)
+dev: emulators ## run template.yaml locally: every function's own binary under a local Lambda runtime API (Ctrl-C stops everything)
 	$(GO) build -o .cache/bin/frontdesk-local ./local
 	exec .cache/bin/frontdesk-local dev
 

@@ -44,7 +44,7 @@ func TestDevStack(t *testing.T) {
 	}()
 
 	base := fmt.Sprintf("http://127.0.0.1:%d", ports["FRONTDESK_HTTP_PORT"])
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(4 * time.Minute)
 	for {
 		resp, err := http.Get(base + "/")
 		if err == nil {
@@ -59,7 +59,7 @@ func TestDevStack(t *testing.T) {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("dev stack did not serve the form within 90s")
+			t.Fatal("dev stack did not serve the form within 4 minutes")
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -153,16 +153,57 @@ func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	}
 }
 
-// acquire returns an idle process, or starts one.
-func (f *Function) acquire(ctx context.Context) (*process, error) {
+// Warm starts one more process, as a cold start does, and leaves it idle
+// for the next event. It returns the process's init time: from starting
+// it to its first call for an event.
+func (f *Function) Warm(ctx context.Context) (time.Duration, error) {
 	f.mu.Lock()
-	if f.closed {
+	f.init()
+	if f.closed || f.running >= f.max() {
 		f.mu.Unlock()
-		return nil, errors.New("function closed")
+		return 0, errors.New("function closed or at its process limit")
 	}
+	p, err := f.startLocked(ctx)
+	if err != nil {
+		return 0, err
+	}
+	p.mu.Lock()
+	d := p.readyTime.Sub(p.started)
+	p.mu.Unlock()
+	f.release(p)
+	return d, nil
+}
+
+// init makes the pool; f.mu is held.
+func (f *Function) init() {
 	if f.idle == nil {
 		f.idle = make(chan *process, f.max())
 		f.all = map[*process]bool{}
+	}
+}
+
+// startLocked counts a new process and starts it; it is called with f.mu
+// held and returns with it released.
+func (f *Function) startLocked(ctx context.Context) (*process, error) {
+	f.running++
+	f.mu.Unlock()
+	p, err := f.start(ctx)
+	if err != nil {
+		f.mu.Lock()
+		f.running--
+		f.mu.Unlock()
+		return nil, err
+	}
+	return p, nil
+}
+
+// acquire returns an idle process, or starts one.
+func (f *Function) acquire(ctx context.Context) (*process, error) {
+	f.mu.Lock()
+	f.init()
+	if f.closed {
+		f.mu.Unlock()
+		return nil, errors.New("function closed")
 	}
 	select {
 	case p := <-f.idle:
@@ -171,16 +212,7 @@ func (f *Function) acquire(ctx context.Context) (*process, error) {
 	default:
 	}
 	if f.running < f.max() {
-		f.running++
-		f.mu.Unlock()
-		p, err := f.start(ctx)
-		if err != nil {
-			f.mu.Lock()
-			f.running--
-			f.mu.Unlock()
-			return nil, err
-		}
-		return p, nil
+		return f.startLocked(ctx)
 	}
 	idle := f.idle
 	f.mu.Unlock()

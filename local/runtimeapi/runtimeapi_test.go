@@ -123,3 +123,18 @@ func TestInitError(t *testing.T) {
 		t.Errorf("Invoke with a failing init = %v, want the init error the runtime posted", err)
 	}
 }
+
+func TestWarm(t *testing.T) {
+	f := &Function{Name: "echo", Path: echo(t), Env: Environ(nil), Max: 1}
+	defer f.Close()
+	d, err := f.Warm(context.Background())
+	if err != nil || d <= 0 {
+		t.Fatalf("Warm() = %s, %v; want the init time", d, err)
+	}
+	if _, err := f.Warm(context.Background()); err == nil {
+		t.Error("Warm() past the process limit = nil error")
+	}
+	if got, err := invoke(t, f, `{"Say":"warm"}`); err != nil || got.Said != "warm" {
+		t.Errorf("Invoke after Warm = %+v, %v; want the warm process to answer", got, err)
+	}
+}

@@ -154,9 +154,10 @@ type Resolver struct {
 	Region, Account string
 	// QueueURL returns a queue's URL from its name (Ref of an SQS queue).
 	QueueURL func(name string) string
-	// Attr, when set, answers Fn::GetAtt first (a stream ARN only the
-	// running emulator knows); ok false falls back to the derived value.
-	Attr func(id, attr string) (string, bool)
+	// Known answers Ref (by logical ID) and Fn::GetAtt (by "ID.Attr")
+	// first: names and ARNs only the running emulators know (a queue's
+	// URL, a stream's ARN). What it lacks is derived from the properties.
+	Known map[string]string
 }
 
 // Param returns a parameter's value: the override, else its default.
@@ -203,6 +204,9 @@ func (r *Resolver) ref(name string) (any, error) {
 			}
 			return out, nil
 		}
+		return v, nil
+	}
+	if v, ok := r.Known[name]; ok {
 		return v, nil
 	}
 	res, ok := r.T.Resources[name]
@@ -255,10 +259,8 @@ func (r *Resolver) Name(id string) (string, error) {
 
 // getAtt resolves {"Fn::GetAtt": [id, attr]}.
 func (r *Resolver) getAtt(id, attr string) (string, error) {
-	if r.Attr != nil {
-		if v, ok := r.Attr(id, attr); ok {
-			return v, nil
-		}
+	if v, ok := r.Known[id+"."+attr]; ok {
+		return v, nil
 	}
 	res, ok := r.T.Resources[id]
 	if !ok {
