@@ -13,7 +13,7 @@ DDB_JAR     := .cache/dynamodb/DynamoDBLocal.jar
 NODE_EMU    := local/emulators/node_modules/.installed
 SUDO        := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help build test bench dev lint emulators browser clean replay
+.PHONY: help build test bench fuzz dev lint emulators browser cfn-lint clean replay
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -47,17 +47,30 @@ browser: ## install Debian's chromium for the browser tests when it is missing
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-test: emulators browser ## vet, then every test against freshly started emulators
-	$(GO) vet ./...
-	$(GO) run ./local with -- $(GO) test -count=1 -timeout 14m ./...
+cfn-lint: ## install cfn-lint with pip when it is missing
+	@command -v cfn-lint >/dev/null || pip install --quiet cfn-lint || pip install --quiet --break-system-packages cfn-lint
 
-bench: emulators build ## benchmarks against the emulators, and the Lambda binary sizes
-	$(GO) run ./local with -- $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./...
+test: emulators browser cfn-lint ## vet, lint the template, then every test with -race against freshly started emulators
+	$(GO) vet ./...
+	cfn-lint template.yaml
+	$(GO) run ./local with -- $(GO) test -race -count=1 -timeout 14m ./...
+
+FUZZTIME ?= 20s
+fuzz: ## run every fuzz target (found in the *_test.go files) for FUZZTIME each
+	@set -e; for f in $$(git ls-files '*_test.go'); do \
+	  for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*testing\.F).*/\1/p' $$f); do \
+	    echo "fuzz ./$$(dirname $$f) $$t ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f); done; done
+
+bench: emulators build ## benchmarks against the emulators (one package at a time), cold starts, and the Lambda binary sizes
+	$(GO) run ./local with -- $(GO) test -p 1 -run '^$$' -bench . -benchmem -benchtime 2s ./...
+	@mkdir -p bin/local/floor && $(GO) build $(LAMBDA_FLAGS) -o bin/local/floor/bootstrap ./local/floor
+	$(GO) run ./local coldstart -n 10 -floor bin/local/floor/bootstrap
 	@for f in $(FUNCTIONS); do dir=$${f%%:*}; \
 	  stat -c %s bin/$$dir/bootstrap | awk -v f=$$dir '{printf "binary %-10s %6.2f MB (stripped, linux/arm64)\n", f, $$1/1000000}'; done
 
 # Built, not "go run": go run reports an interrupted program as failed.
-dev: emulators ## run the whole system locally (Ctrl-C stops everything)
+dev: emulators ## run template.yaml locally: every function's own binary under a local Lambda runtime API (Ctrl-C stops everything)
 	$(GO) build -o .cache/bin/frontdesk-local ./local
 	exec .cache/bin/frontdesk-local dev
 

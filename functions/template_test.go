@@ -6,93 +6,30 @@ package functions
 
 import (
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"gopkg.in/yaml.v3"
 
+	"github.com/frontdesk/frontdesk/local/template"
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 )
 
-// intrinsics maps CloudFormation's short-form tags to their long names.
-var intrinsics = map[string]string{
-	"!Ref": "Ref", "!Sub": "Fn::Sub", "!GetAtt": "Fn::GetAtt", "!Join": "Fn::Join", "!Select": "Fn::Select",
-	"!Split": "Fn::Split", "!If": "Fn::If", "!Equals": "Fn::Equals", "!Not": "Fn::Not", "!And": "Fn::And",
-	"!Or": "Fn::Or", "!FindInMap": "Fn::FindInMap", "!ImportValue": "Fn::ImportValue", "!Base64": "Fn::Base64",
-	"!Cidr": "Fn::Cidr", "!GetAZs": "Fn::GetAZs", "!Condition": "Condition",
-}
-
-// plain turns a YAML node into maps, slices and strings, writing short-form
-// tags in their long form ({"Ref": "X"}).
-func plain(tb testing.TB, n *yaml.Node) any {
-	tb.Helper()
-	var v any
-	switch n.Kind {
-	case yaml.DocumentNode:
-		return plain(tb, n.Content[0])
-	case yaml.MappingNode:
-		m := map[string]any{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			m[n.Content[i].Value] = plain(tb, n.Content[i+1])
-		}
-		v = m
-	case yaml.SequenceNode:
-		s := []any{}
-		for _, c := range n.Content {
-			s = append(s, plain(tb, c))
-		}
-		v = s
-	case yaml.AliasNode:
-		return plain(tb, n.Alias)
-	default:
-		v = n.Value
-	}
-	if long, ok := intrinsics[n.Tag]; ok {
-		if long == "Fn::GetAtt" && n.Kind == yaml.ScalarNode {
-			v = strings.SplitN(n.Value, ".", 2)
-		}
-		return map[string]any{long: v}
-	}
-	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
-		tb.Fatalf("template.yaml line %d: unknown tag %s", n.Line, n.Tag)
-	}
-	return v
-}
-
 func loadTemplate(tb testing.TB) map[string]any {
 	tb.Helper()
-	b, err := os.ReadFile("../template.yaml")
+	t, err := template.Load("../template.yaml")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		tb.Fatalf("parse template.yaml: %v", err)
-	}
-	return plain(tb, &doc).(map[string]any)
+	return t.Doc
 }
 
-func get(v any, path ...string) any {
-	for _, p := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[p]
-	}
-	return v
-}
+func get(v any, path ...string) any { return template.Get(v, path...) }
 
 // makefileFunctions reads the Makefile's FUNCTIONS list: folder → logical ID.
 func makefileFunctions(tb testing.TB) map[string]string {
@@ -116,42 +53,6 @@ func makefileFunctions(tb testing.TB) map[string]string {
 	return out
 }
 
-// envRead lists the variables a function's main.go reads: string
-// literals like TABLE_NAME passed to any call.
-func envRead(tb testing.TB, folder string) []string {
-	tb.Helper()
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, filepath.Join(folder, "main.go"), nil, 0)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	name := regexp.MustCompile(`^[A-Z][A-Z0-9]*_[A-Z0-9_]+$`)
-	seen := map[string]bool{}
-	ast.Inspect(f, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok || len(call.Args) == 0 {
-			return true
-		}
-		lit, ok := call.Args[0].(*ast.BasicLit)
-		if !ok || lit.Kind != token.STRING {
-			return true
-		}
-		s, _ := strconv.Unquote(lit.Value)
-		// AWS_* are set by Lambda itself (region, role credentials) or are
-		// local endpoint overrides.
-		if name.MatchString(s) && !strings.HasPrefix(s, "AWS_") {
-			seen[s] = true
-		}
-		return true
-	})
-	var out []string
-	for s := range seen {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func TestTemplateFunctions(t *testing.T) {
 	tpl := loadTemplate(t)
 	resources := get(tpl, "Resources").(map[string]any)
@@ -160,7 +61,6 @@ func TestTemplateFunctions(t *testing.T) {
 	for folder, id := range folders {
 		byID[id] = folder
 	}
-	globalEnv, _ := get(tpl, "Globals", "Function", "Environment", "Variables").(map[string]any)
 	var ids []string
 	for id, r := range resources {
 		if get(r, "Type") == "AWS::Serverless::Function" {
@@ -176,7 +76,7 @@ func TestTemplateFunctions(t *testing.T) {
 			if get(r, "Metadata", "BuildMethod") != "makefile" {
 				t.Errorf("%s: Metadata.BuildMethod = %v, want makefile", id, get(r, "Metadata", "BuildMethod"))
 			}
-			folder, ok := byID[id]
+			_, ok := byID[id]
 			if !ok {
 				t.Fatalf("%s has no entry in the Makefile's FUNCTIONS, so sam build finds no build-%s target", id, id)
 			}
@@ -184,14 +84,6 @@ func TestTemplateFunctions(t *testing.T) {
 			out, err := exec.Command("make", "-s", "-C", "..", "build-"+id, "ARTIFACTS_DIR="+t.TempDir()).CombinedOutput()
 			if err != nil {
 				t.Fatalf("make build-%s: %v\n%s", id, err, out)
-			}
-			fnEnv, _ := get(r, "Properties", "Environment", "Variables").(map[string]any)
-			for _, v := range envRead(t, folder) {
-				_, inFn := fnEnv[v]
-				_, inGlobal := globalEnv[v]
-				if !inFn && !inGlobal {
-					t.Errorf("functions/%s reads %s, which template.yaml does not set for %s", folder, v, id)
-				}
 			}
 		})
 	}

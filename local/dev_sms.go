@@ -2,69 +2,36 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/frontdesk/frontdesk/local/awslocal"
-	"github.com/frontdesk/frontdesk/local/sqspoll"
 	"github.com/frontdesk/frontdesk/shared/sms"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
-// outboxSender stands in for SNS Publish to a phone number, which fauxqs
-// does not support ("TopicArn is required"): texts go to the local outbox
-// with a made-up provider ID. Production sends through sms.SNSSender.
-type outboxSender struct{ outbox *outbox }
+// Logical IDs in template.yaml the local SMS routes use.
+const (
+	smsTopicID      = "SmsInboundTopic"
+	smsFunctionID   = "SmsFunction"
+	twilioParameter = "TwilioTokensParameter"
+)
 
-func (o outboxSender) Send(_ context.Context, to, body string) (string, error) {
-	id := "local-sms-" + string(ticket.NewID(time.Now()))
-	o.outbox.add(outboxEntry{Channel: ticket.SMS, To: to, Body: body, ProviderID: id, At: time.Now().UTC()})
-	return id, nil
-}
-
-// sms wires the SMS channel as Lambda runs it: the inbound topic feeds a
-// queue that a poller hands to the real queue handler in batches, and the
-// Twilio webhook is served at POST /sms/twilio with a dev auth token.
+// sms serves the local-only SMS routes: POST /_local/sms publishes a
+// payload to the inbound topic as End User Messaging does (the template's
+// queue and the SMS function take it from there), and
+// POST /_local/sms/replay replays quarantined texts through the service
+// the SMS function's own wiring builds.
 func (st *stack) sms(ctx context.Context) error {
-	snsc, sqsc := awslocal.SNS(st.emus.fauxqs.URL), awslocal.SQS(st.emus.fauxqs.URL)
-	topic, queueURL, queueARN, err := sqspoll.Wire(ctx, snsc, sqsc, "frontdesk-local-sms-inbound", "frontdesk-local-sms-inbound")
-	if err != nil {
-		return err
+	topic, ok := st.dep.res.Known[smsTopicID]
+	if !ok {
+		return fmt.Errorf("template.yaml has no %s", smsTopicID)
 	}
-	in, err := st.intakeService()
-	if err != nil {
-		return err
-	}
-	svc := sms.New(st.store, in, sms.MustDefaultKeywords(), outboxSender{st.outbox}, localRegion)
-
-	poller := &sqspoll.Poller{SQS: sqsc, QueueURL: queueURL, QueueARN: queueARN, Region: awslocal.Region,
-		Handler: (&sms.QueueHandler{Service: svc}).Handle}
-	st.wg.Add(1)
-	go func() {
-		defer st.wg.Done()
-		poller.Run(ctx, func(err error) { slog.Warn("sms queue poll failed", "err", err) })
-	}()
-
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return err
-	}
-	token := hex.EncodeToString(b[:])
-	st.mux.HandleFunc("POST /sms/twilio", func(w http.ResponseWriter, r *http.Request) {
-		// The signature covers the URL as Twilio called it, query string
-		// included, as behind API Gateway: here, this server's own
-		// address and the request's path and query.
-		hook := sms.Webhook{Service: svc, PublicURL: st.url(r.URL.RequestURI()), Tokens: []string{token}}
-		hook.ServeHTTP(w, r)
-	})
+	snsc := st.dep.sns
 	st.mux.HandleFunc("POST /_local/sms", func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, sms.MaxPayload))
 		if err != nil {
@@ -81,6 +48,12 @@ func (st *stack) sms(ctx context.Context) error {
 		writeJSON(w, http.StatusAccepted, map[string]string{"snsMessageId": aws.ToString(out.MessageId), "topicArn": topic})
 	})
 	st.mux.HandleFunc("POST /_local/sms/replay", func(w http.ResponseWriter, r *http.Request) {
+		vars := st.dep.envs[smsFunctionID]
+		svc, err := sms.ServiceFromEnv(r.Context(), func(k string) string { return vars[k] })
+		if err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+			return
+		}
 		list, err := st.store.Quarantined(r.Context(), ticket.SMS, false)
 		if err != nil {
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
@@ -104,9 +77,10 @@ func (st *stack) sms(ctx context.Context) error {
 		}
 		writeJSON(w, http.StatusOK, results)
 	})
+	param, _ := st.dep.res.Param(twilioParameter)
 	st.urls = append(st.urls,
-		"SMS, Twilio webhook   POST "+st.url("/sms/twilio")+fmt.Sprintf("  (dev auth token %s)", token),
-		"SMS, End User Msg     POST "+st.url("/_local/sms")+"  (JSON payload → inbound topic → queue → handler)",
+		"SMS, Twilio webhook   POST "+st.url("/sms/twilio")+"  (signed for https://"+st.addr+"/sms/twilio, as API Gateway passes it on; auth token in local/overrides.yaml"+map[bool]string{true: ")", false: ", parameter " + param + ")"}[param == ""],
+		"SMS, End User Msg     POST "+st.url("/_local/sms")+"  (JSON payload → inbound topic → queue → SMS function)",
 		"SMS, replay quarantine POST "+st.url("/_local/sms/replay"),
 	)
 	return nil

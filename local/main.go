@@ -2,6 +2,7 @@
 //
 //	go run ./local dev            the whole system: emulators, table, topics, queues and every handler
 //	go run ./local with -- CMD    start fresh emulators, run CMD with FRONTDESK_TEST_* set, stop them
+//	go run ./local coldstart      each function's cold start under the local runtime API (make bench)
 //
 // Both start only what they need from the fetched emulators (make
 // emulators), bind everything to 127.0.0.1, and stop what they started.
@@ -34,6 +35,8 @@ func main() {
 		code = dev(ctx, root, os.Args[2:])
 	case "with":
 		code = with(ctx, root, os.Args[2:])
+	case "coldstart":
+		code = coldStart(ctx, root, os.Args[2:])
 	default:
 		usage()
 	}
@@ -41,6 +44,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: go run ./local dev | with -- COMMAND [ARGS]")
+	fmt.Fprintln(os.Stderr, "usage: go run ./local dev | with -- COMMAND [ARGS] | coldstart [-n N] [-floor BOOTSTRAP]")
 	os.Exit(2)
 }

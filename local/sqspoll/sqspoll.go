@@ -32,6 +32,13 @@ type Poller struct {
 	QueueARN string
 	Region   string
 	Handler  Handler
+	// Invoke, used when Handler is nil, runs the event's JSON through a
+	// function (a bootstrap binary under the local runtime API).
+	Invoke func(ctx context.Context, payload []byte) ([]byte, error)
+	// Filter, when set, keeps the messages the function receives (the
+	// event source mapping's filter criteria); the others are deleted
+	// unseen, as Lambda deletes them.
+	Filter func(events.SQSMessage) bool
 	// Batch is the most messages per invocation (10 when zero).
 	Batch int32
 	// Wait is the long-poll wait in seconds (1 when zero).
@@ -107,19 +114,24 @@ func (p *Poller) Once(ctx context.Context) (int, error) {
 	if len(out.Messages) == 0 {
 		return 0, nil
 	}
-	ev := events.SQSEvent{Records: make([]events.SQSMessage, len(out.Messages))}
-	for i, m := range out.Messages {
-		ev.Records[i] = events.SQSMessage{
+	var ev events.SQSEvent
+	for _, m := range out.Messages {
+		rec := events.SQSMessage{
 			MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
 			Body: aws.ToString(m.Body), Md5OfBody: aws.ToString(m.MD5OfBody), Attributes: m.Attributes,
 			EventSource: "aws:sqs", EventSourceARN: p.QueueARN, AWSRegion: p.Region,
 		}
+		if p.Filter == nil || p.Filter(rec) {
+			ev.Records = append(ev.Records, rec)
+		}
 	}
-	failed, err := p.invoke(ctx, ev)
-	if err != nil {
-		// The whole batch failed: everything comes back after the
-		// visibility timeout, as with Lambda.
-		return len(out.Messages), err
+	failed := map[string]bool{}
+	if len(ev.Records) > 0 {
+		if failed, err = p.invoke(ctx, ev); err != nil {
+			// The whole batch failed: everything comes back after the
+			// visibility timeout, as with Lambda.
+			return len(out.Messages), err
+		}
 	}
 	var del []sqstypes.DeleteMessageBatchRequestEntry
 	for i, m := range out.Messages {
@@ -146,7 +158,11 @@ func (p *Poller) invoke(ctx context.Context, ev events.SQSEvent) (map[string]boo
 	if err != nil {
 		return nil, fmt.Errorf("encode sqs event: %w", err)
 	}
-	raw, err := lambda.NewHandler(p.Handler).Invoke(ctx, payload)
+	invoke := p.Invoke
+	if p.Handler != nil {
+		invoke = lambda.NewHandler(p.Handler).Invoke
+	}
+	raw, err := invoke(ctx, payload)
 	if err != nil {
 		return nil, fmt.Errorf("handler: %w", err)
 	}

@@ -92,6 +92,9 @@ type Poller struct {
 	Interval time.Duration
 	// OnFailure receives records given up on; nil logs them.
 	OnFailure func(ctx context.Context, f Failed)
+	// Filter, when set, keeps the records the function receives (the
+	// event source mapping's filter criteria); the others are skipped.
+	Filter func(events.DynamoDBEventRecord) bool
 	// Observe, when set, sees every invocation.
 	Observe func(Invocation)
 	// Log receives the poller's own lines (slog.Default when nil).
@@ -224,13 +227,17 @@ func (p *Poller) poll(ctx context.Context, sh *shard) (int, error) {
 		sh.iterator = ""
 		return 0, fmt.Errorf("get records from shard %s: %w", sh.id, err)
 	}
-	recs := make([]events.DynamoDBEventRecord, len(out.Records))
-	for i, r := range out.Records {
-		recs[i] = Convert(r, p.StreamARN)
+	recs := make([]events.DynamoDBEventRecord, 0, len(out.Records))
+	for _, r := range out.Records {
+		rec := Convert(r, p.StreamARN)
+		sh.lastSeq = rec.Change.SequenceNumber
+		// Lambda drops what the filter criteria leave out before batching.
+		if p.Filter == nil || p.Filter(rec) {
+			recs = append(recs, rec)
+		}
 	}
 	if len(recs) > 0 {
 		p.deliver(ctx, sh.id, recs)
-		sh.lastSeq = recs[len(recs)-1].Change.SequenceNumber
 	}
 	if out.NextShardIterator == nil {
 		sh.done = true

@@ -225,3 +225,30 @@ func TestPollerBisectsOnFunctionError(t *testing.T) {
 		t.Errorf("invocations %v, want %v", rec.calls, want)
 	}
 }
+
+// TestFilter: records the filter leaves out never reach the function, and
+// the shard moves past them all the same.
+func TestFilter(t *testing.T) {
+	f := &fakeStream{shards: map[string][]string{"only": seqs(0, 6)}, order: []string{"only"}}
+	rec := &recorder{}
+	p := &streams.Poller{BatchSize: 4, Filter: func(r events.DynamoDBEventRecord) bool {
+		n, _ := strconv.Atoi(r.Change.SequenceNumber)
+		return n%2 == 0
+	}}
+	run(t, f, rec, p, func() bool {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		n := 0
+		for _, c := range rec.calls {
+			n += len(c)
+		}
+		return n >= 3
+	})
+	var got []string
+	for _, c := range rec.calls {
+		got = append(got, c...)
+	}
+	if want := []string{"00000", "00002", "00004"}; !slices.Equal(got, want) {
+		t.Errorf("function saw %v, want only the even records %v, each once", got, want)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -27,6 +28,37 @@ func (c Config) OnAWS(a aws.Config) *Handler {
 	return c.Handler(dynamo.New(db, c.Table), dynamo.NewDirectory(db, c.Table), bucket.New(objects), mailer)
 }
 
+// LambdaHandler is the email function's handler: SQS batches of SES
+// receipt notifications in, partial batch failures out.
+type LambdaHandler = func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
+
+// FromEnv is the email function's wiring: it reads the environment
+// through getenv (os.Getenv in main), reporting every missing or
+// malformed variable at once, fetches the reply-token keys (FetchKeys),
+// and returns the handler over DynamoDB, S3 and SES.
+func FromEnv(ctx context.Context, getenv func(string) string) (LambdaHandler, error) {
+	h, err := HandlerFromEnv(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return h.Handle, nil
+}
+
+// HandlerFromEnv is FromEnv's handler itself, for callers that need more
+// of it than Handle (the local stack's replay route).
+func HandlerFromEnv(ctx context.Context, getenv func(string) string) (*Handler, error) {
+	e := env.New(getenv)
+	a := e.AWS()
+	c := ReadConfig(e)
+	if err := e.Err(); err != nil {
+		return nil, err
+	}
+	if err := c.FetchKeys(ctx, a); err != nil {
+		return nil, err
+	}
+	return c.OnAWS(a), nil
+}
+
 // FetchKeys reads the reply-token keys from the Secrets Manager secret
 // c.KeysSecret names, when it names one, through Parameter Store's
 // /aws/reference/secretsmanager/ path: once per cold start, never into
@@ -35,7 +67,7 @@ func (c *Config) FetchKeys(ctx context.Context, a aws.Config) error {
 	if c.KeysSecret == "" {
 		return nil
 	}
-	p, err := ssm.NewFromConfig(a).GetParameter(ctx, &ssm.GetParameterInput{
+	p, err := ssm.NewFromConfig(a, func(o *ssm.Options) { o.BaseEndpoint = c.SSM }).GetParameter(ctx, &ssm.GetParameterInput{
 		Name: aws.String("/aws/reference/secretsmanager/" + c.KeysSecret), WithDecryption: aws.Bool(true),
 	})
 	if err != nil {

@@ -32,8 +32,9 @@ type Config struct {
 	KeysSecret    string
 	Limits        mailparse.Limits
 	AckMaxPerHour int
-	// DynamoDB, S3 and SES override the services' endpoints (local runs).
-	DynamoDB, S3, SES *string
+	// DynamoDB, S3, SES and SSM override the services' endpoints (local
+	// runs).
+	DynamoDB, S3, SES, SSM *string
 }
 
 // DefaultMaxMessage is the largest raw message read when
@@ -70,6 +71,7 @@ func ReadConfig(e *env.Reader) Config {
 		DynamoDB:      e.Endpoint("DYNAMODB"),
 		S3:            e.Endpoint("S3"),
 		SES:           e.Endpoint("SESV2"),
+		SSM:           e.Endpoint("SSM"),
 	}
 }
 

@@ -189,3 +189,47 @@ func (r *Reader) Switch(name string, def bool) bool {
 		return def
 	}
 }
+
+// Fail records a problem with a variable that the reader's own methods do
+// not check, so that Err reports it with the rest.
+func (r *Reader) Fail(name, format string, args ...any) { r.fail(name, format, args...) }
+
+// IntBetween returns a whole number from min to max, or def when unset.
+func (r *Reader) IntBetween(name string, def, min, max int) int {
+	v := strings.TrimSpace(r.Get(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		r.fail(name, "%q is not a whole number from %d to %d", v, min, max)
+		return def
+	}
+	return n
+}
+
+// Recorder wraps a lookup and remembers every name read through it, in
+// the order first read: the template test compares them with what
+// template.yaml sets.
+type Recorder struct {
+	get  func(string) string
+	seen map[string]bool
+	read []string
+}
+
+// NewRecorder returns a recorder over get.
+func NewRecorder(get func(string) string) *Recorder {
+	return &Recorder{get: get, seen: map[string]bool{}}
+}
+
+// Getenv reads name through the wrapped lookup and records it.
+func (r *Recorder) Getenv(name string) string {
+	if !r.seen[name] {
+		r.seen[name] = true
+		r.read = append(r.read, name)
+	}
+	return r.get(name)
+}
+
+// Read returns the names read so far, in the order first read.
+func (r *Recorder) Read() []string { return append([]string(nil), r.read...) }

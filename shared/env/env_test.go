@@ -63,3 +63,27 @@ func TestParseKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestReaderChecksAndRecords(t *testing.T) {
+	vars := map[string]string{"ATTEMPTS": "11", "GOOD": "4", "LINK": "x"}
+	rec := NewRecorder(func(k string) string { return vars[k] })
+	r := New(rec.Getenv)
+	if got := r.IntBetween("GOOD", 3, 1, 10); got != 4 {
+		t.Errorf("IntBetween(GOOD) = %d, want 4", got)
+	}
+	if got := r.IntBetween("UNSET", 3, 1, 10); got != 3 {
+		t.Errorf("IntBetween(UNSET) = %d, want the default 3", got)
+	}
+	r.IntBetween("ATTEMPTS", 3, 1, 10)
+	r.Fail("LINK", "%q is not a URL", r.Get("LINK"))
+	r.Get("GOOD")
+	err := r.Err()
+	for _, want := range []string{`ATTEMPTS: "11" is not a whole number from 1 to 10`, `LINK: "x" is not a URL`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Err() = %v, want it to say %s", err, want)
+		}
+	}
+	if got, want := strings.Join(rec.Read(), ","), "GOOD,UNSET,ATTEMPTS,LINK"; got != want {
+		t.Errorf("Read() = %s, want %s (each once, in order)", got, want)
+	}
+}

@@ -1,7 +1,6 @@
 package sms
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -39,77 +38,53 @@ type Config struct {
 	TwilioTokensParameter string
 }
 
-// ParseEnv reads the configuration through lookup (os.LookupEnv in main),
+// ParseEnv reads the configuration through lookup (os.LookupEnv),
 // reporting every missing or malformed variable at once. The Twilio
 // variables are required when twilio is set.
 func ParseEnv(lookup func(string) (string, bool), twilio bool) (Config, error) {
-	var errs []error
-	get := func(name string, required bool) string {
-		v, _ := lookup(name)
-		v = strings.TrimSpace(v)
-		if v == "" && required {
-			errs = append(errs, fmt.Errorf("%s is not set", name))
-		}
-		return v
+	e := env.New(func(k string) string { v, _ := lookup(k); return v })
+	c := ReadConfig(e, twilio)
+	if err := e.Err(); err != nil {
+		return Config{}, err
 	}
-	dur := func(name string, def time.Duration) time.Duration {
-		v := get(name, false)
-		if v == "" {
-			return def
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("%s=%q is not a positive duration such as 10m or 168h", name, v))
-		}
-		return d
-	}
+	return c, nil
+}
+
+// ReadConfig reads the configuration through e, which collects every
+// missing or malformed variable for e.Err to report at once. The Twilio
+// variables are read (and required) when twilio is set.
+func ReadConfig(e *env.Reader, twilio bool) Config {
 	c := Config{
-		Table:             get("TABLE_NAME", true),
-		Region:            get("DEFAULT_PHONE_REGION", true),
-		ThreadWindow:      dur("SMS_THREAD_WINDOW", DefaultThreadWindow),
-		AckEvery:          dur("SMS_ACK_EVERY", outbound.DefaultAckEvery),
-		OriginationNumber: get("SMS_ORIGINATION_NUMBER", false),
-		SenderID:          get("SMS_SENDER_ID", false),
-	}
-	if c.Region != "" && (len(c.Region) != 2 || strings.ToUpper(c.Region) != c.Region) {
-		errs = append(errs, fmt.Errorf("DEFAULT_PHONE_REGION=%q is not an ISO 3166 code such as CN", c.Region))
+		Table:             e.String("TABLE_NAME"),
+		Region:            e.Region("DEFAULT_PHONE_REGION"),
+		ThreadWindow:      e.Duration("SMS_THREAD_WINDOW", DefaultThreadWindow),
+		AckEvery:          e.Duration("SMS_ACK_EVERY", outbound.DefaultAckEvery),
+		OriginationNumber: e.Optional("SMS_ORIGINATION_NUMBER", ""),
+		SenderID:          e.Optional("SMS_SENDER_ID", ""),
 	}
 	if c.OriginationNumber != "" && !e164.MatchString(c.OriginationNumber) {
-		errs = append(errs, fmt.Errorf("SMS_ORIGINATION_NUMBER=%q is not an E.164 number such as +8610690000", c.OriginationNumber))
+		e.Fail("SMS_ORIGINATION_NUMBER", "%q is not an E.164 number such as +8610690000", c.OriginationNumber)
 	}
-	if zone := get("BUSINESS_TIME_ZONE", true); zone != "" {
-		loc, err := time.LoadLocation(zone)
-		if err != nil || zone == "Local" {
-			errs = append(errs, fmt.Errorf("BUSINESS_TIME_ZONE=%q is not an IANA time zone", zone))
-		} else {
-			c.Zone = loc
-			rules := env.New(func(k string) string { v, _ := lookup(k); return v })
-			if c.Rules = rules.Rules("RULES_FILE", loc); rules.Err() != nil {
-				errs = append(errs, rules.Err())
-			}
-		}
-	}
+	c.Zone = e.Zone("BUSINESS_TIME_ZONE")
+	c.Rules = e.Rules("RULES_FILE", c.Zone)
 	kw := DefaultKeywords()
-	if v := get("SMS_KEYWORDS", false); v != "" {
+	if v := e.Optional("SMS_KEYWORDS", ""); v != "" {
 		kw = []byte(v)
 	}
 	var err error
 	if c.Keywords, err = ParseKeywords(kw); err != nil {
-		errs = append(errs, fmt.Errorf("SMS_KEYWORDS: %w", err))
+		e.Fail("SMS_KEYWORDS", "%v", err)
 	}
 	if twilio {
-		c.TwilioURL = get("TWILIO_PUBLIC_URL", false)
+		c.TwilioURL = e.Optional("TWILIO_PUBLIC_URL", "")
 		if c.TwilioURL != "" {
 			if u, err := url.Parse(c.TwilioURL); err != nil || u.Scheme != "https" || u.Host == "" {
-				errs = append(errs, fmt.Errorf("TWILIO_PUBLIC_URL=%q is not an https URL", c.TwilioURL))
+				e.Fail("TWILIO_PUBLIC_URL", "%q is not an https URL", c.TwilioURL)
 			}
 		}
-		c.TwilioTokensParameter = get("TWILIO_TOKENS_PARAMETER", true)
+		c.TwilioTokensParameter = e.String("TWILIO_TOKENS_PARAMETER")
 	}
-	if len(errs) > 0 {
-		return Config{}, fmt.Errorf("configuration: %w", errors.Join(errs...))
-	}
-	return c, nil
+	return c
 }
 
 // Tokens splits a comma-separated list of auth tokens (one, or two during

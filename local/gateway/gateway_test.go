@@ -1,0 +1,76 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+)
+
+// TestRouteThroughAPIProxy: a request goes through the event and the
+// proxy the functions use, and back, intact.
+func TestRouteThroughAPIProxy(t *testing.T) {
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, _ := core.GetAPIGatewayV2ContextFromContext(r.Context())
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("Location", "/contacts/"+r.URL.Query().Get("ref"))
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, "%s %s ip=%s route=%s lang=%s body=%s", r.Method, r.URL.Path, ev.HTTP.SourceIP, ev.RouteKey, r.Header.Get("Accept-Language"), body)
+	})
+	fn := lambda.NewHandler(httpadapter.NewV2(app).ProxyWithContext)
+	var got []byte
+	mux := http.NewServeMux()
+	mux.Handle(Pattern("POST", "/contacts/{ref}"), Route("POST", "/contacts/{ref}", func(ctx context.Context, p []byte) ([]byte, error) {
+		got = p
+		return fn.Invoke(ctx, p)
+	}))
+	mux.Handle(Pattern("GET", "/"), Route("GET", "/", fn.Invoke))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/contacts/FD-1?ref=FD-1", strings.NewReader("名字=李"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept-Language", "zh-CN")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := "POST /contacts/FD-1 ip=127.0.0.1 route=POST /contacts/{ref} lang=zh-CN body=名字=李"
+	if resp.StatusCode != http.StatusCreated || string(b) != want || resp.Header.Get("Location") != "/contacts/FD-1" {
+		t.Errorf("POST = %d %q (Location %q), want 201 %q", resp.StatusCode, b, resp.Header.Get("Location"), want)
+	}
+	if !strings.Contains(string(got), `"pathParameters":{"ref":"FD-1"}`) || !strings.Contains(string(got), `"version":"2.0"`) {
+		t.Errorf("event = %s, want payload 2.0 with the path parameter", got)
+	}
+	// "/" is the root only, as on API Gateway.
+	for path, code := range map[string]int{"/": http.StatusCreated, "/other": http.StatusNotFound} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != code {
+			t.Errorf("GET %s = %d, want %d", path, resp.StatusCode, code)
+		}
+	}
+	// A failing function is API Gateway's 500.
+	mux.Handle(Pattern("GET", "/fail"), Route("GET", "/fail", func(context.Context, []byte) ([]byte, error) { return nil, fmt.Errorf("boom") }))
+	resp, err = http.Get(srv.URL + "/fail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("GET /fail = %d, want 500", resp.StatusCode)
+	}
+}
