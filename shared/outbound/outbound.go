@@ -222,7 +222,7 @@ type Service struct {
 	AckEvery time.Duration
 	// Quiet are the customers' quiet hours (DefaultQuietHours when zero);
 	// Zone is the zone of a customer who gave none (UTC when nil).
-	Quiet QuietHours
+	Quiet ticket.QuietHours
 	Zone  *time.Location
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
@@ -279,10 +279,11 @@ func (s *Service) NextAllowed(t *ticket.Ticket, p Purpose, at time.Time) time.Ti
 		return at
 	}
 	q := s.Quiet
-	if q == (QuietHours{}) {
-		q = DefaultQuietHours
+	if q == (ticket.QuietHours{}) {
+		q = ticket.DefaultQuietHours
 	}
-	return NextAllowed(at, s.zone(t), q)
+	_, next := q.Next(at, s.zone(t))
+	return next
 }
 
 // Send sends one message. It refuses, sending nothing, with ErrNoContact,

@@ -63,6 +63,9 @@ type Config struct {
 	// included (DefaultDeadline when zero): a stalled dependency answers
 	// 503 with Retry-After well before API Gateway's 30 s timeout.
 	Deadline time.Duration
+	// Messenger, when set, acknowledges each new contact to the customer
+	// (by SMS when they gave a phone number, else by email).
+	Messenger Messenger
 }
 
 // DefaultDeadline is the form's bound on one request.
@@ -313,6 +316,9 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	slog.InfoContext(ctx, "web contact received", "ref", rcpt.Ticket.Ref, "kind", rcpt.Ticket.Kind,
 		"priority", rcpt.Ticket.Priority.String(), "duplicate", rcpt.Duplicate)
+	if !rcpt.Duplicate {
+		h.acknowledge(ctx, rcpt.Ticket)
+	}
 	h.done(w, r, sub, lang, rcpt.Ticket, status)
 }
 
