@@ -7,12 +7,17 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/outbound"
+	"github.com/frontdesk/frontdesk/shared/ses"
+	"github.com/frontdesk/frontdesk/shared/sms"
 )
 
 // LambdaHandler is the web-form function's handler: API Gateway HTTP API
@@ -30,6 +35,11 @@ func FromEnv(_ context.Context, getenv func(string) string) (LambdaHandler, erro
 	rules := e.Rules("RULES_FILE", zone)
 	table := e.String("TABLE_NAME")
 	endpoint := e.Endpoint("DYNAMODB")
+	snsEndpoint, sesEndpoint := e.Endpoint("SNS"), e.Endpoint("SESV2")
+	// The acknowledgement goes by SMS or by mail, as the other channels'.
+	from := e.Mailbox("MAIL_FROM")
+	texts := &sms.SNSSender{OriginationNumber: e.Optional("SMS_ORIGINATION_NUMBER", ""), SenderID: e.Optional("SMS_SENDER_ID", "")}
+	ackEvery := e.Duration("SMS_ACK_EVERY", outbound.DefaultAckEvery)
 	directory := e.Switch("CUSTOMER_DIRECTORY", true)
 	svc := &intake.Service{Rules: rules, Region: e.Region("DEFAULT_PHONE_REGION")}
 	cfg := Config{
@@ -52,6 +62,11 @@ func FromEnv(_ context.Context, getenv func(string) string) (LambdaHandler, erro
 		svc.Directory = dynamo.NewDirectory(db, table)
 	}
 	cfg.Finder = store
+	texts.Client = sns.NewFromConfig(awsCfg, func(o *sns.Options) { o.BaseEndpoint = snsEndpoint })
+	cfg.Messenger = &outbound.Service{
+		Store: store, Texts: texts, From: from, AckEvery: ackEvery, Zone: zone,
+		Mail: &outbound.SESMailer{Raw: ses.New(sesv2.NewFromConfig(awsCfg, func(o *sesv2.Options) { o.BaseEndpoint = sesEndpoint }))},
+	}
 	return httpadapter.NewV2(New(svc, cfg)).ProxyWithContext, nil
 }
 
