@@ -62,6 +62,9 @@ type deployment struct {
 	output io.Writer
 	// onInit is told each process's cold start.
 	onInit func(id string, d time.Duration)
+	// authorize stands in for the HTTP API's JWT authorizer on routes
+	// that name one (Auth.Authorizer); without it such routes answer 401.
+	authorize gateway.Authorizer
 	mu     sync.Mutex
 	// skipped lists what the template has that local runs do not do.
 	skipped []string
@@ -356,8 +359,21 @@ func (d *deployment) wireEvents(ctx context.Context, mux *http.ServeMux, wg *syn
 			switch typ := template.Get(ev, "Type"); typ {
 			case "HttpApi":
 				method, path := str("Method"), str("Path")
-				mux.Handle(gateway.Pattern(method, path), gateway.Route(method, path, f.Invoke))
-				routes = append(routes, fmt.Sprintf("%-6s %-22s → %s", strings.ToUpper(method), path, id))
+				var authorize gateway.Authorizer
+				if a := template.Get(template.Get(props, "Auth"), "Authorizer"); a != nil && fmt.Sprint(a) != "NONE" {
+					authorize = d.authorize
+					if authorize == nil {
+						authorize = func(*http.Request) (map[string]string, error) {
+							return nil, errors.New("no local authorizer")
+						}
+					}
+				}
+				mux.Handle(gateway.Pattern(method, path), gateway.AuthorizedRoute(method, path, f.Invoke, authorize))
+				note := ""
+				if authorize != nil {
+					note = " (bearer token)"
+				}
+				routes = append(routes, fmt.Sprintf("%-6s %-22s → %s%s", strings.ToUpper(method), path, id, note))
 			case "SQS":
 				arn := str("Queue")
 				url, ok := d.queueURLs[arn]

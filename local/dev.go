@@ -157,11 +157,17 @@ func runDev(ctx context.Context, root string) error {
 	if err := dep.start(st.url("")); err != nil {
 		return err
 	}
+	// Staff sign-in first: routes behind the JWT authorizer check tokens
+	// against its local issuer.
+	if err := st.staffAuth(ctx); err != nil {
+		return err
+	}
+	dep.authorize = st.auth.Claims
 	routes, err := dep.wireEvents(ctx, st.mux, &st.wg)
 	if err != nil {
 		return err
 	}
-	for _, s := range []func(context.Context) error{st.inspection, st.staffAuth, st.sms, st.notify, st.email} {
+	for _, s := range []func(context.Context) error{st.inspection, st.sms, st.notify, st.email} {
 		if err := s(ctx); err != nil {
 			return err
 		}

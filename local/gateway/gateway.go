@@ -38,14 +38,44 @@ func Pattern(method, path string) string {
 // Route returns the handler for one route, as method and path appear in
 // the template.
 func Route(method, path string, invoke Invoker) http.Handler {
+	return AuthorizedRoute(method, path, invoke, nil)
+}
+
+// Authorizer checks a request's bearer token as the HTTP API's JWT
+// authorizer does and returns its claims, flattened as API Gateway passes
+// them to the function.
+type Authorizer func(*http.Request) (map[string]string, error)
+
+// AuthorizedRoute is Route behind a JWT authorizer (none when authorize is
+// nil): a request it refuses never reaches the function and is answered
+// 401 {"message":"Unauthorized"}, as API Gateway answers; the claims of
+// one it lets through ride in the event's requestContext.authorizer.jwt.
+func AuthorizedRoute(method, path string, invoke Invoker, authorize Authorizer) http.Handler {
 	routeKey := strings.ToUpper(method) + " " + path
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var claims map[string]string
+		if authorize != nil {
+			var err error
+			if claims, err = authorize(r); err != nil {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("WWW-Authenticate", "Bearer")
+				w.WriteHeader(http.StatusUnauthorized)
+				_, _ = io.WriteString(w, `{"message":"Unauthorized"}`)
+				return
+			}
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 		if err != nil {
 			http.Error(w, `{"message":"Request Entity Too Large"}`, http.StatusRequestEntityTooLarge)
 			return
 		}
-		payload, err := json.Marshal(Event(r, routeKey, path, body))
+		ev := Event(r, routeKey, path, body)
+		if authorize != nil {
+			ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims, Scopes: nil},
+			}
+		}
+		payload, err := json.Marshal(ev)
 		if err != nil {
 			http.Error(w, `{"message":"Internal Server Error"}`, http.StatusInternalServerError)
 			return
