@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -39,6 +40,11 @@ type Store struct {
 	SourceTTL time.Duration
 	// Now is the clock for TTLs and rate windows (time.Now when nil).
 	Now func() time.Time
+	// Zone is the business's time zone: daily report counters count
+	// local dates (UTC when nil).
+	Zone *time.Location
+	// refs remembers reference → ticket ID, which never changes.
+	refs sync.Map
 }
 
 var _ intake.Store = (*Store)(nil)
@@ -146,6 +152,7 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 	}
 	ticketItem[attrLPK] = s(pDay + t.CreatedAt.UTC().Format(time.DateOnly))
 	ticketItem[attrLSK] = s(string(t.ID))
+	deskKeys(t, ticketItem)
 	put := &types.Put{TableName: &st.table, Item: ticketItem}
 	if c.Create {
 		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
@@ -205,6 +212,12 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 	}
 	for _, op := range st.dues(c) {
 		add(role{kind: "due"}, op)
+	}
+	for _, op := range st.tallies(c) {
+		add(role{kind: "tally"}, op)
+	}
+	if c.Request != nil {
+		add(role{kind: "request"}, st.answerPut(*c.Request))
 	}
 	if c.Source != nil {
 		add(role{kind: "source"}, types.TransactWriteItem{Put: &types.Put{
@@ -287,6 +300,8 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 				return e
 			case "ref":
 				return ticket.ErrRefTaken
+			case "request":
+				return ticket.ErrAnswered
 			case "ticket":
 				if c.Create {
 					return fmt.Errorf("write ticket %s: id %s already used", t.Ref, t.ID)
@@ -375,23 +390,33 @@ func (st *Store) links(t *ticket.Ticket, head item) []types.TransactWriteItem {
 // Due kinds kept in DueIndex. Each kind has its own hourly buckets, so a
 // sweep reads only the kind it handles.
 const (
-	DueAck      = "ack"
-	DueResolve  = "resolve"
+	DueAck      = ticket.DueAck
+	DueResolve  = ticket.DueResolve
 	DueCallback = "callback"
+	// DueEscalate is when a breach climbs to the next ladder level.
+	DueEscalate = "escalate"
+	// DueWait is when a wait on a silent customer needs its next step.
+	DueWait = "wait"
 )
 
 // DueKinds lists the due kinds a ticket can have.
-var DueKinds = []string{DueAck, DueResolve, DueCallback}
+var DueKinds = []string{DueAck, DueResolve, DueCallback, DueEscalate, DueWait}
 
 // dueAt returns when the ticket's due entry of kind falls due, or false
 // when the ticket has none of that kind in its current state.
 func dueAt(t *ticket.Ticket, kind string) (time.Time, bool) {
 	switch kind {
 	case DueAck:
-		unacked := t.Status == ticket.New || t.Status == ticket.Reopened
-		return t.AckBy, unacked && !t.AckBy.IsZero()
+		// Met (acknowledged or answered) or moot: the entry leaves.
+		return t.AckDue()
 	case DueResolve:
-		return t.ResolveBy, t.Status.Open() && !t.ResolveBy.IsZero()
+		// Suspended while the ticket waits; back, moved by the time
+		// waited, when it resumes.
+		return t.ResolveDue()
+	case DueEscalate:
+		return t.EscalateAt, t.Status.Open() && !t.EscalateAt.IsZero()
+	case DueWait:
+		return t.WaitDue()
 	case DueCallback:
 		if t.Callback == nil {
 			return time.Time{}, false

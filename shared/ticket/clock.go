@@ -110,7 +110,8 @@ const (
 
 // AckDue reports whether t still owes a first response, and by when.
 func (t *Ticket) AckDue() (time.Time, bool) {
-	return t.AckBy, t.Status.Open() && t.AckedAt.IsZero() && !t.AckBy.IsZero()
+	unacked := (t.Status == New || t.Status == Reopened) && t.AckedAt.IsZero()
+	return t.AckBy, unacked && !t.AckBy.IsZero()
 }
 
 // ResolveDue reports whether t's resolve clock is running, and when it

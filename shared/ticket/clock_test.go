@@ -202,3 +202,34 @@ func TestFollowUpRaises(t *testing.T) {
 		t.Error("raised a P1 again")
 	}
 }
+
+func TestCount(t *testing.T) {
+	created := at(shanghai, "2026-11-23 23:30") // 15:30 UTC: the local date is the 23rd
+	tk := complaint(created)
+	got := Count(nil, tk, shanghai)
+	want := map[string]int{"2026-11-23 contacts.email": 1, "2026-11-23 kind.complaint": 1, "2026-11-23 openDelta": 1}
+	check := func(name string, got []Tally, want map[string]int) {
+		t.Helper()
+		m := map[string]int{}
+		for _, g := range got {
+			m[g.Day+" "+g.Counter] += g.N
+		}
+		if len(m) != len(want) {
+			t.Errorf("%s: Count = %v, want %v", name, m, want)
+		}
+		for k, v := range want {
+			if m[k] != v {
+				t.Errorf("%s: Count[%s] = %d, want %d (all %v)", name, k, m[k], v, m)
+			}
+		}
+	}
+	check("create", got, want)
+	acked := decide(t, tk, Request{Action: ActAcknowledge, Actor: "staff:ann", At: at(shanghai, "2026-11-24 09:00")})
+	check("ack in limit", Count(tk, acked, shanghai), map[string]int{"2026-11-24 acked": 1, "2026-11-24 ackedInLimit": 1})
+	late := decide(t, tk, Request{Action: ActAcknowledge, Actor: "staff:ann", At: at(shanghai, "2026-11-25 09:00")})
+	check("ack late", Count(tk, late, shanghai), map[string]int{"2026-11-25 acked": 1})
+	res := decide(t, acked, Request{Action: ActResolve, Actor: "staff:ann", At: at(shanghai, "2026-11-25 10:00"), Resolution: "fixed", AtFault: FaultProvider})
+	check("resolve", Count(acked, res, shanghai), map[string]int{"2026-11-25 openDelta": -1, "2026-11-25 resolved": 1, "2026-11-25 resolvedInLimit": 1})
+	esc, _ := Ladder{}.Escalate(tk, at(shanghai, "2026-11-24 13:00"), "system:sweep")
+	check("escalate", Count(tk, esc, shanghai), map[string]int{"2026-11-24 escalations.1": 1})
+}
