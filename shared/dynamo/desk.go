@@ -80,23 +80,31 @@ func deskKeys(t *ticket.Ticket, it item) {
 	it[attrQSK] = s(stamp(t.UpdatedAt) + "#" + string(t.ID))
 }
 
-func shard(id ticket.ID) int {
+// shard picks a ticket's counter shard from its creation instant: spread
+// like the tickets themselves, and the same for the same ticket.
+func shard(t *ticket.Ticket) int {
 	h := fnv.New32a()
-	h.Write([]byte(id))
+	h.Write([]byte(strconv.FormatInt(t.CreatedAt.UnixNano(), 10)))
 	return int(h.Sum32() % reportShards)
 }
 
 // tallies adds the change's report counts to the day counters, in the
 // same transaction: exact, and never recounted by a retry.
-func (st *Store) tallies(c ticket.Change) []types.TransactWriteItem {
-	if !c.Create && c.Prev == nil {
+func (st *Store) tallies(cs []ticket.Change) []types.TransactWriteItem {
+	var counts []ticket.Tally
+	for _, c := range cs {
+		if !c.Create && c.Prev == nil {
+			continue
+		}
+		prev := c.Prev
+		if c.Create {
+			prev = nil
+		}
+		counts = append(counts, ticket.Count(prev, c.Ticket, st.Zone)...)
+	}
+	if len(counts) == 0 {
 		return nil
 	}
-	prev := c.Prev
-	if c.Create {
-		prev = nil
-	}
-	counts := ticket.Count(prev, c.Ticket, st.Zone)
 	byDay := map[string]map[string]int{}
 	open := 0
 	for _, t := range counts {
@@ -108,7 +116,9 @@ func (st *Store) tallies(c ticket.Change) []types.TransactWriteItem {
 			open += t.N
 		}
 	}
-	sh := "SHARD#" + strconv.Itoa(shard(c.Ticket.ID))
+	// One shard for the whole transaction: two updates of one item
+	// cannot share a transaction.
+	sh := "SHARD#" + strconv.Itoa(shard(cs[0].Ticket))
 	update := func(pk string, counters map[string]int) *types.TransactWriteItem {
 		names := map[string]string{}
 		values := item{}

@@ -128,21 +128,54 @@ func marshalTicket(t *ticket.Ticket) (item, error) {
 // the notifier), its contact links and due entries, the source claim and
 // the rate counters.
 func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
+	return st.ApplyAll(ctx, c)
+}
+
+// role says what a transaction item is for, to explain its failure.
+type role struct {
+	kind   string
+	change int
+	limit  ticket.RateLimit
+}
+
+// maxTransactItems is DynamoDB's limit on items in one transaction.
+const maxTransactItems = 100
+
+// ErrTooBig: a change needs more items than one transaction holds.
+var ErrTooBig = errors.New("change too big for one transaction")
+
+// ApplyAll writes several changes (to different tickets: a merge) in one
+// TransactWriteItems call: all of them or none.
+func (st *Store) ApplyAll(ctx context.Context, cs ...ticket.Change) error {
+	now := st.now()
+	var ops []types.TransactWriteItem
+	var roles []role
+	for i, c := range cs {
+		add := func(r role, op types.TransactWriteItem) {
+			r.change = i
+			ops = append(ops, op)
+			roles = append(roles, r)
+		}
+		if err := st.build(c, now, add); err != nil {
+			return err
+		}
+	}
+	for _, op := range st.tallies(cs) {
+		ops = append(ops, op)
+		roles = append(roles, role{kind: "tally"})
+	}
+	if len(ops) > maxTransactItems {
+		return fmt.Errorf("write ticket %s: %d items: %w", cs[0].Ticket.Ref, len(ops), ErrTooBig)
+	}
+	return st.send(ctx, cs, ops, roles, now)
+}
+
+// build adds the items of one change to a transaction.
+func (st *Store) build(c ticket.Change, now time.Time, add func(role, types.TransactWriteItem)) error {
 	t := c.Ticket
 	head, err := marshalTicket(t)
 	if err != nil {
 		return err
-	}
-	now := st.now()
-	var ops []types.TransactWriteItem
-	type role struct {
-		kind  string
-		limit ticket.RateLimit
-	}
-	var roles []role
-	add := func(r role, op types.TransactWriteItem) {
-		ops = append(ops, op)
-		roles = append(roles, r)
 	}
 
 	// The ticket itself: new, or still at the version it was read at.
@@ -213,9 +246,6 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 	for _, op := range st.dues(c) {
 		add(role{kind: "due"}, op)
 	}
-	for _, op := range st.tallies(c) {
-		add(role{kind: "tally"}, op)
-	}
 	if c.Request != nil {
 		add(role{kind: "request"}, st.answerPut(*c.Request))
 	}
@@ -258,6 +288,13 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 		}})
 	}
 
+	return nil
+}
+
+// send runs the transaction, retrying it while other transactions hold
+// its items, and explains a failed condition.
+func (st *Store) send(ctx context.Context, cs []ticket.Change, ops []types.TransactWriteItem, roles []role, now time.Time) error {
+	t := cs[0].Ticket
 	in := &dynamodb.TransactWriteItemsInput{
 		TransactItems: ops,
 		// The SDK retries a call whose answer was lost with the same input;
@@ -287,6 +324,7 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 			if code != "ConditionalCheckFailed" {
 				continue
 			}
+			c := cs[roles[i].change]
 			switch roles[i].kind {
 			case "source":
 				return st.duplicate(ctx, *c.Source, r.Item)
@@ -304,7 +342,7 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 				return ticket.ErrAnswered
 			case "ticket":
 				if c.Create {
-					return fmt.Errorf("write ticket %s: id %s already used", t.Ref, t.ID)
+					return fmt.Errorf("write ticket %s: id %s already used", c.Ticket.Ref, c.Ticket.ID)
 				}
 				return ticket.ErrConflict
 			default:

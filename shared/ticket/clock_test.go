@@ -106,7 +106,7 @@ func TestNoEscalationAfterAnswer(t *testing.T) {
 	l := Ladder{ManagerAfter: 2 * time.Hour}
 	// The ack limit (13:00) passes: one breach, supervisor told.
 	late := at(shanghai, "2026-11-23 13:05")
-	tk2, ev := l.Escalate(tk, late, "system:sweep")
+	tk2, ev := l.Escalate(tk, late, "frontdesk:sweep")
 	if len(ev) != 2 || ev[0].Type != EventBreached || ev[1].Type != EventEscalated || tk2.EscalationLevel != 1 {
 		t.Fatalf("Escalate at ack breach = %v level %d, want breach + level 1", ev, tk2.EscalationLevel)
 	}
@@ -114,7 +114,7 @@ func TestNoEscalationAfterAnswer(t *testing.T) {
 		t.Errorf("next escalation at %v, want %v", tk2.EscalateAt.In(shanghai), want)
 	}
 	// Run again: nothing new.
-	if _, again := l.Escalate(tk2, late.Add(time.Minute), "system:sweep"); len(again) != 0 {
+	if _, again := l.Escalate(tk2, late.Add(time.Minute), "frontdesk:sweep"); len(again) != 0 {
 		t.Errorf("second run escalated again: %v", again)
 	}
 	// The agent answers at 13:30; at 15:00 the manager is not told.
@@ -123,15 +123,15 @@ func TestNoEscalationAfterAnswer(t *testing.T) {
 	if !tk3.EscalateAt.IsZero() {
 		t.Errorf("escalation still due at %v after the answer", tk3.EscalateAt)
 	}
-	if _, ev := l.Escalate(tk3, at(shanghai, "2026-11-30 15:00"), "system:sweep"); len(ev) != 0 {
+	if _, ev := l.Escalate(tk3, at(shanghai, "2026-11-30 15:00"), "frontdesk:sweep"); len(ev) != 0 {
 		t.Errorf("escalated after the agent answered (last word staff's): %v", ev)
 	}
 	// Without the answer, the manager is told once at 15:00.
-	tk4, ev := l.Escalate(tk2, at(shanghai, "2026-11-23 15:00"), "system:sweep")
+	tk4, ev := l.Escalate(tk2, at(shanghai, "2026-11-23 15:00"), "frontdesk:sweep")
 	if len(ev) != 1 || tk4.EscalationLevel != 2 || !tk4.EscalateAt.IsZero() {
 		t.Errorf("manager step = %v level %d next %v", ev, tk4.EscalationLevel, tk4.EscalateAt)
 	}
-	if _, ev := l.Escalate(tk4, at(shanghai, "2026-11-23 18:00"), "system:sweep"); len(ev) != 0 {
+	if _, ev := l.Escalate(tk4, at(shanghai, "2026-11-23 18:00"), "frontdesk:sweep"); len(ev) != 0 {
 		t.Errorf("manager told twice: %v", ev)
 	}
 }
@@ -159,18 +159,18 @@ func TestWaitStep(t *testing.T) {
 	if want := at(shanghai, "2026-11-26 10:00"); !on || !due.Equal(want) {
 		t.Fatalf("wait due %v %v, want %v", due.In(shanghai), on, want)
 	}
-	if _, ev, _ := rules.WaitStep(tk, due.Add(-time.Minute), "system:sweep"); len(ev) != 0 {
+	if _, ev, _ := rules.WaitStep(tk, due.Add(-time.Minute), "frontdesk:sweep"); len(ev) != 0 {
 		t.Errorf("stepped early: %v", ev)
 	}
-	tk2, ev, remind := rules.WaitStep(tk, due, "system:sweep")
+	tk2, ev, remind := rules.WaitStep(tk, due, "frontdesk:sweep")
 	if !remind || len(ev) != 1 || tk2.Status != Waiting {
 		t.Fatalf("first step = %v remind %v status %s, want the reminder", ev, remind, tk2.Status)
 	}
-	if _, ev, _ := rules.WaitStep(tk2, due.Add(time.Hour), "system:sweep"); len(ev) != 0 {
+	if _, ev, _ := rules.WaitStep(tk2, due.Add(time.Hour), "frontdesk:sweep"); len(ev) != 0 {
 		t.Errorf("reminded twice: %v", ev)
 	}
 	due2, _ := tk2.WaitDue()
-	tk3, ev, remind := rules.WaitStep(tk2, due2, "system:sweep")
+	tk3, ev, remind := rules.WaitStep(tk2, due2, "frontdesk:sweep")
 	if remind || len(ev) != 1 || tk3.Status != Resolved || tk3.Resolution == "" {
 		t.Errorf("second step = %v remind %v status %s, want resolved", ev, remind, tk3.Status)
 	}
@@ -230,6 +230,6 @@ func TestCount(t *testing.T) {
 	check("ack late", Count(tk, late, shanghai), map[string]int{"2026-11-25 acked": 1})
 	res := decide(t, acked, Request{Action: ActResolve, Actor: "staff:ann", At: at(shanghai, "2026-11-25 10:00"), Resolution: "fixed", AtFault: FaultProvider})
 	check("resolve", Count(acked, res, shanghai), map[string]int{"2026-11-25 openDelta": -1, "2026-11-25 resolved": 1, "2026-11-25 resolvedInLimit": 1})
-	esc, _ := Ladder{}.Escalate(tk, at(shanghai, "2026-11-24 13:00"), "system:sweep")
+	esc, _ := Ladder{}.Escalate(tk, at(shanghai, "2026-11-24 13:00"), "frontdesk:sweep")
 	check("escalate", Count(tk, esc, shanghai), map[string]int{"2026-11-24 escalations.1": 1})
 }

@@ -292,17 +292,23 @@ func (r *Rules) Decide(t *Ticket, req Request) (Outcome, error) {
 		o.Messages = append(o.Messages, m)
 		ev(EventNoteAdded, "", m.ID)
 	case ActReply:
+		// The reply itself is in the history already: whoever sent it
+		// recorded it with its reply_sent event, so it is on record even
+		// if this change is not.
+		first := next.AckedAt.IsZero()
 		id := sent()
+		if first {
+			ev(EventAcknowledged, "owner="+next.Agent+" by reply", id)
+		}
 		if next.Status == New || next.Status == Reopened {
 			next.Status = Acknowledged
-			ev(EventAcknowledged, "owner="+next.Agent+" by reply", id)
 		} else {
 			next.Status = InProgress
 		}
-		ev(EventReplySent, "staff reply", id)
 	case ActWait:
-		if id := sent(); id != "" {
-			ev(EventReplySent, "staff reply", id)
+		first := next.AckedAt.IsZero()
+		if id := sent(); id != "" && first {
+			ev(EventAcknowledged, "owner="+next.Agent+" by reply", id)
 		}
 		if next.AckedAt.IsZero() {
 			// Waiting is taking the ticket up.
@@ -376,8 +382,13 @@ func (r *Rules) resolve(t *Ticket, at time.Time) {
 	t.ResolvedAt = at
 }
 
-// reopen starts t's clocks again from at: a reopened case gets new limits
+// Reopen starts t's clocks again from at: a reopened case gets new limits
 // and must be acknowledged again; the owner stays responsible.
+func (r *Rules) Reopen(t *Ticket, at time.Time) {
+	r.reopen(t, at)
+	r.Clocks(t)
+}
+
 func (r *Rules) reopen(t *Ticket, at time.Time) {
 	t.Status = Reopened
 	t.ClockStart = at
