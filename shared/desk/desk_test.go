@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/mail"
-	"sync/atomic"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
