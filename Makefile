@@ -66,8 +66,9 @@ lint: ## gofmt, go vet and staticcheck
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
-replay: ## replay quarantined email once its cause is fixed (same environment as the email function)
-	$(GO) run ./cmd/replay -channel email
+CHANNEL ?= email
+replay: ## replay quarantined deliveries once their cause is fixed: CHANNEL=email|sms (the function's environment), DRY_RUN=1 lists them only
+	$(GO) run ./cmd/replay -channel $(CHANNEL) $(if $(DRY_RUN),-n)
 
 clean: ## remove build output and fetched emulators
 	rm -rf bin .aws-sam .cache local/emulators/node_modules

@@ -35,6 +35,8 @@ type stack struct {
 	mux       *http.ServeMux
 	addr      string
 	outbox    *outbox
+	// auth is staff sign-in: the local issuer, authorizer and console.
+	auth *localAuth
 	// urls are printed at start-up, one line each.
 	urls []string
 	// background work (queue pollers, stream readers) started by setups.
@@ -47,6 +49,7 @@ var setups = []struct {
 	fn   func(*stack, context.Context) error
 }{
 	{"inspection", (*stack).inspection},
+	{"staff sign-in", (*stack).staffAuth},
 	{"web form", (*stack).webform},
 	{"sms", (*stack).sms},
 	{"notify", (*stack).notify},

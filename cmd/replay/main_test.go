@@ -60,7 +60,7 @@ func TestReplay(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	for i := 0; i < 2; i++ {
-		if err := run(ctx, "email", os.Getenv); err != nil {
+		if err := run(ctx, options{channel: ticket.Email}, os.Getenv); err != nil {
 			t.Fatalf("run %d: %v", i+1, err)
 		}
 	}
@@ -81,8 +81,8 @@ func TestReplay(t *testing.T) {
 	if left, _ := store.Quarantined(ctx, ticket.Email, false); len(left) != 0 {
 		t.Errorf("quarantine still lists %d items", len(left))
 	}
-	if err := run(ctx, "sms", os.Getenv); err == nil {
-		t.Errorf("run(sms) = nil, want an error: only email replays here")
+	if err := run(ctx, options{channel: "fax"}, os.Getenv); err == nil {
+		t.Errorf("run(fax) = nil, want an error: only email and sms replay")
 	}
 }
 
@@ -104,7 +104,7 @@ func TestReplayConfiguration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := run(context.Background(), "email", func(k string) string { return tt.env[k] })
+			err := run(context.Background(), options{channel: ticket.Email}, func(k string) string { return tt.env[k] })
 			if err == nil {
 				t.Fatal("run() = nil, want a configuration error")
 			}
@@ -125,5 +125,102 @@ func TestReplayConfiguration(t *testing.T) {
 	})
 	if err != nil || c.AckMaxPerHour != 2 || c.Directory || c.ConfigurationSet != "frontdesk" || c.AttachmentPrefix != "att/" || c.Limits.MaxAttachment != 1000 {
 		t.Errorf("loadConfig() = %+v, %v; want the function's settings as given", c, err)
+	}
+}
+
+// TestReplaySMS: the command, configured as the SMS function is, lists
+// what it would replay without touching it (-n), then replays the text
+// whose cause is gone into a ticket, once, and leaves the one that still
+// fails in quarantine.
+func TestReplaySMS(t *testing.T) {
+	ctx := context.Background()
+	store, _ := testenv.Table(t)
+	const phone = "+8613700137000"
+	at := time.Now().UTC().Add(-time.Hour)
+	// The number opted out earlier, so the replay sends nothing (the SNS
+	// emulator cannot text a phone).
+	if _, err := store.SetOptOut(ctx, phone, true, at.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	id := "sms-" + strings.ToLower(string(ticket.NewID(time.Now())))
+	body, _ := json.Marshal(map[string]string{
+		"originationNumber": phone, "destinationNumber": "+8610690000", "messageKeyword": "",
+		"messageBody": "小区停水了，什么时候恢复？", "inboundMessageId": id, "previousPublishedMessageId": "",
+	})
+	envelope, _ := json.Marshal(events.SNSEntity{Type: "Notification", MessageID: "sns-" + id, Message: string(body), Timestamp: at})
+	for _, q := range []ticket.Quarantined{
+		{Channel: ticket.SMS, ID: id, Source: "eum:" + id, Reason: "table unavailable", At: at, Payload: envelope},
+		{Channel: ticket.SMS, ID: "bad-" + id, Reason: "malformed: sqs body is not JSON", At: at, Payload: []byte("{not json")},
+	} {
+		if err := store.Quarantine(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k, v := range map[string]string{
+		"TABLE_NAME": store.Table(), "DEFAULT_PHONE_REGION": "CN", "BUSINESS_TIME_ZONE": "Asia/Shanghai", "CUSTOMER_DIRECTORY": "off",
+		"AWS_ENDPOINT_URL_DYNAMODB": testenv.Endpoint(t, testenv.EnvDynamoDB), "AWS_ENDPOINT_URL_SNS": testenv.Endpoint(t, testenv.EnvFauxqs),
+		"AWS_REGION": awslocal.Region, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_PROFILE": "", "AWS_CONFIG_FILE": "/dev/null",
+	} {
+		t.Setenv(k, v)
+	}
+
+	var out bytes.Buffer
+	if err := run(ctx, options{channel: ticket.SMS, dryRun: true, out: &out}, os.Getenv); err != nil {
+		t.Fatalf("dry run: %v", err)
+	}
+	listed := out.String()
+	if !strings.Contains(listed, id+"\t") || !strings.Contains(listed, "bad-"+id) || !strings.Contains(listed, "would replay 2 sms deliveries") {
+		t.Errorf("dry run listed\n%s\nwant both deliveries and their count", listed)
+	}
+	if strings.Contains(listed, "13700137000") || strings.Contains(listed, "停水") {
+		t.Errorf("dry run shows the payload:\n%s", listed)
+	}
+	if _, err := store.BySource(ctx, ticket.Source{Channel: ticket.SMS, ID: id}); err == nil {
+		t.Fatal("the dry run made a ticket")
+	}
+
+	for i := 0; i < 2; i++ {
+		out.Reset()
+		if err := run(ctx, options{channel: ticket.SMS, out: &out}, os.Getenv); err != nil {
+			t.Fatalf("run %d: %v", i+1, err)
+		}
+		want := map[int]string{0: "replayed 1, still failing 1", 1: "replayed 0, still failing 1"}[i]
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("run %d said %q, want %q", i+1, out.String(), want)
+		}
+	}
+	tid, err := store.BySource(ctx, ticket.Source{Channel: ticket.SMS, ID: id})
+	if err != nil {
+		t.Fatalf("replayed text made no ticket: %v", err)
+	}
+	tk, err := store.View(ctx, tid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tk.Messages) != 1 || tk.Messages[0].Body != "小区停水了，什么时候恢复？" || !tk.Messages[0].At.Equal(at) {
+		t.Errorf("ticket messages = %+v, want the text once, dated when it arrived", tk.Messages)
+	}
+	left, err := store.Quarantined(ctx, ticket.SMS, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 1 || left[0].ID != "bad-"+id {
+		t.Errorf("quarantine still lists %+v, want only the malformed delivery", left)
+	}
+}
+
+// TestReplaySMSConfiguration: the SMS replay reads what the SMS function
+// reads, and refuses to run without it.
+func TestReplaySMSConfiguration(t *testing.T) {
+	err := run(context.Background(), options{channel: ticket.SMS, dryRun: true}, func(k string) string {
+		return map[string]string{"SMS_THREAD_WINDOW": "a week", "CUSTOMER_DIRECTORY": "maybe"}[k]
+	})
+	if err == nil {
+		t.Fatal("run() = nil, want a configuration error")
+	}
+	for _, want := range []string{"TABLE_NAME", "DEFAULT_PHONE_REGION", "BUSINESS_TIME_ZONE", "SMS_THREAD_WINDOW", "CUSTOMER_DIRECTORY"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("run() error = %q, want it to name %s", err, want)
+		}
 	}
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/frontdesk/frontdesk/shared/email"
 	"github.com/frontdesk/frontdesk/shared/env"
+	"github.com/frontdesk/frontdesk/shared/logs"
+	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
 type cfg struct {
@@ -32,7 +34,8 @@ func loadConfig(get func(string) string) (cfg, error) {
 }
 
 func main() {
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	log := logs.New(os.Stdout, "email", ticket.Email)
+	slog.SetDefault(log)
 	c, err := loadConfig(os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -42,5 +45,5 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	lambda.Start(c.email.OnAWS(c.aws).Handle)
+	lambda.Start(logs.Invocations(log, c.email.OnAWS(c.aws).Handle))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/frontdesk/frontdesk/shared/env"
+	"github.com/frontdesk/frontdesk/shared/logs"
 	"github.com/frontdesk/frontdesk/shared/notice"
 )
 
@@ -44,7 +45,8 @@ func loadConfig() (cfg, error) {
 }
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	log := logs.New(os.Stdout, "notifier", "")
+	slog.SetDefault(log)
 	c, err := loadConfig()
 	if err != nil {
 		log.Error("bad configuration", "err", err)
@@ -60,5 +62,5 @@ func main() {
 	}
 	p := notice.NewPublisher(sns.NewFromConfig(awsCfg, func(o *sns.Options) { o.BaseEndpoint = endpoint }), c.topic)
 	p.Attempts = c.attempts
-	lambda.Start(notice.NewHandler(c.builder, p, log).Handle)
+	lambda.Start(logs.Invocations(log, notice.NewHandler(c.builder, p, log).Handle))
 }

@@ -15,13 +15,16 @@ import (
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/logs"
 	"github.com/frontdesk/frontdesk/shared/sms"
+	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
 func loadConfig() (sms.Config, error) { return sms.ParseEnv(os.LookupEnv, false) }
 
 func main() {
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	log := logs.New(os.Stdout, "sms", ticket.SMS)
+	slog.SetDefault(log)
 	cfg, err := loadConfig()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -44,5 +47,5 @@ func main() {
 	}
 	sender := &sms.SNSSender{Client: sns.NewFromConfig(awsCfg, func(o *sns.Options) { o.BaseEndpoint = snsEndpoint }), OriginationNumber: cfg.OriginationNumber, SenderID: cfg.SenderID}
 	svc := cfg.Service(store, in, sender)
-	lambda.Start((&sms.QueueHandler{Service: svc}).Handle)
+	lambda.Start(logs.Invocations(log, (&sms.QueueHandler{Service: svc}).Handle))
 }

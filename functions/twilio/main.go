@@ -19,13 +19,16 @@ import (
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/logs"
 	"github.com/frontdesk/frontdesk/shared/sms"
+	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
 func loadConfig() (sms.Config, error) { return sms.ParseEnv(os.LookupEnv, true) }
 
 func main() {
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	log := logs.New(os.Stdout, "twilio", ticket.SMS)
+	slog.SetDefault(log)
 	cfg, err := loadConfig()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -62,5 +65,5 @@ func main() {
 	sender := &sms.SNSSender{Client: sns.NewFromConfig(awsCfg, func(o *sns.Options) { o.BaseEndpoint = snsEndpoint }), OriginationNumber: cfg.OriginationNumber, SenderID: cfg.SenderID}
 	svc := cfg.Service(store, in, sender)
 	hook := &sms.Webhook{Service: svc, PublicURL: cfg.TwilioURL, Tokens: tokens}
-	lambda.Start(httpadapter.NewV2(hook).ProxyWithContext)
+	lambda.Start(logs.Invocations(log, httpadapter.NewV2(hook).ProxyWithContext))
 }

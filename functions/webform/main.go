@@ -19,6 +19,8 @@ import (
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/logs"
+	"github.com/frontdesk/frontdesk/shared/ticket"
 	"github.com/frontdesk/frontdesk/shared/webform"
 )
 
@@ -47,6 +49,7 @@ func loadConfig(get func(string) string) (appConfig, error) {
 		Global:         e.Int("RATE_LIMIT_GLOBAL", 600),
 		Window:         e.Duration("RATE_LIMIT_WINDOW", 10*time.Minute),
 		ClientIP:       sourceIP,
+		EmergencyLine:  e.Optional("EMERGENCY_LINE", ""),
 	}
 	if rules != nil {
 		c.form.Calendar = rules.Calendar
@@ -63,7 +66,8 @@ func sourceIP(r *http.Request) string {
 }
 
 func main() {
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	log := logs.New(os.Stdout, "webform", ticket.Web)
+	slog.SetDefault(log)
 	cfg, err := loadConfig(os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -77,5 +81,5 @@ func main() {
 	}
 	cfg.form.Finder = store
 	h := webform.New(&cfg.svc, cfg.form)
-	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+	lambda.Start(logs.Invocations(log, httpadapter.NewV2(h).ProxyWithContext))
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/frontdesk/frontdesk/shared/ticket"
@@ -118,6 +119,9 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Receipt, error) {
 		return Receipt{}, verrs
 	}
 	in.Contact = contact
+	if verrs := clean(&in); len(verrs) > 0 {
+		return Receipt{}, verrs
+	}
 	if in.At.IsZero() {
 		in.At = s.now()
 	}
@@ -134,6 +138,32 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Receipt, error) {
 		return s.append(ctx, target, in)
 	}
 	return s.create(ctx, in)
+}
+
+// clean drops hidden characters (ticket.CleanText) from every text field
+// a channel hands over, before anything is stored: every channel passes
+// here. A message that had text and is left with nothing (no subject, no
+// attachment either) is refused as empty.
+func clean(in *Inbound) ticket.ValidationError {
+	had := strings.TrimSpace(in.Body) != ""
+	in.Subject = ticket.CleanLine(in.Subject)
+	in.Body = ticket.CleanText(in.Body)
+	in.FullBody = ticket.CleanText(in.FullBody)
+	for i := range in.Attachments {
+		in.Attachments[i].Name = ticket.CleanLine(in.Attachments[i].Name)
+	}
+	if len(in.Meta) > 0 {
+		meta := make(map[string]string, len(in.Meta))
+		for k, v := range in.Meta {
+			meta[k] = ticket.CleanText(v)
+		}
+		in.Meta = meta
+	}
+	var verrs ticket.ValidationError
+	if had && strings.TrimSpace(in.Body) == "" && in.Subject == "" && len(in.Attachments) == 0 {
+		verrs.Add("message", ticket.CodeRequired, nil)
+	}
+	return verrs
 }
 
 // thread finds the ticket in belongs to, or nil for a new one.
@@ -225,6 +255,7 @@ func (s *Service) create(ctx context.Context, in Inbound) (Receipt, error) {
 		AccountManager: cust.AccountManager,
 		NeedsPerson:    in.NeedsPerson,
 		BlastID:        in.BlastID,
+		Keywords:       cls.Keywords,
 		Summary:        ticket.Summarize(in.Subject, in.Body),
 		CreatedAt:      in.At,
 		UpdatedAt:      in.At,

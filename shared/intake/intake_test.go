@@ -240,3 +240,77 @@ func TestAppendCallbackRequest(t *testing.T) {
 		t.Errorf("kind = %s, want the ticket's own (emergency) kept", got.Kind)
 	}
 }
+
+// TestReceiveCleansEveryChannel: whatever channel a contact comes from,
+// hidden characters (NUL and other controls, zero-width characters, byte
+// order marks, bidirectional overrides) are gone from every text field
+// before anything is stored; message bodies keep their newlines and tabs.
+func TestReceiveCleansEveryChannel(t *testing.T) {
+	svc, store := service(t, monday10)
+	ctx := context.Background()
+	tests := []struct {
+		name     string
+		in       intake.Inbound
+		want     ticket.Message
+		wantName string
+	}{
+		{
+			name: "sms with NUL and zero-width space",
+			in: intake.Inbound{Source: ticket.Source{Channel: ticket.SMS, ID: "sms-clean-1"}, Contact: ticket.Contact{Phone: "+8613800138000"},
+				Body: "停\x00电了\u200b，\r\n小区3号楼"},
+			want: ticket.Message{Body: "停电了，\n小区3号楼"},
+		},
+		{
+			name: "email with BOM, bidi override and hidden attachment name",
+			in: intake.Inbound{Source: ticket.Source{Channel: ticket.Email, ID: "ses-clean-1"},
+				Contact: ticket.Contact{Name: "\ufeffChen\u202e Li", Email: "chen.li@example.com"},
+				Subject: "\ufeffBill\u200b for\tOctober\r\n", Body: "\ufeffHello,\n\tthe bill is twice the usual.\u2028Thanks",
+				FullBody:    "\ufeffHello,\n\tthe bill is twice the usual.\u2028Thanks\n> quoted\u200b",
+				Attachments: []ticket.Attachment{{Name: "invoice\u202efdp.exe", Type: "application/octet-stream", Size: 10, Skipped: true}},
+				Meta:        map[string]string{"messageId": "<a\x00b@example.com>"}},
+			want: ticket.Message{Subject: "Bill for October", Body: "Hello,\n\tthe bill is twice the usual.\nThanks",
+				FullBody:    "Hello,\n\tthe bill is twice the usual.\nThanks\n> quoted",
+				Attachments: []ticket.Attachment{{Name: "invoicefdp.exe", Type: "application/octet-stream", Size: 10, Skipped: true}},
+				Meta:        map[string]string{"messageId": "<ab@example.com>"}},
+			wantName: "Chen Li",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := svc.Receive(ctx, tt.in)
+			if err != nil {
+				t.Fatalf("Receive: %v", err)
+			}
+			got, err := store.View(ctx, r.Ticket.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Messages) != 1 {
+				t.Fatalf("%d messages, want 1", len(got.Messages))
+			}
+			m := got.Messages[0]
+			if m.Subject != tt.want.Subject || m.Body != tt.want.Body || m.FullBody != tt.want.FullBody {
+				t.Errorf("stored subject, body, full body = %q, %q, %q; want %q, %q, %q", m.Subject, m.Body, m.FullBody, tt.want.Subject, tt.want.Body, tt.want.FullBody)
+			}
+			if fmt.Sprint(m.Attachments) != fmt.Sprint(tt.want.Attachments) || fmt.Sprint(m.Meta) != fmt.Sprint(tt.want.Meta) {
+				t.Errorf("stored attachments, meta = %+v, %q; want %+v, %q", m.Attachments, m.Meta, tt.want.Attachments, tt.want.Meta)
+			}
+			if got.Contact.Name != tt.wantName || ticket.HasHidden(got.Summary) {
+				t.Errorf("stored name, summary = %q, %q; want %q and a clean summary", got.Contact.Name, got.Summary, tt.wantName)
+			}
+		})
+	}
+}
+
+// TestReceiveRefusesEmptyOnceCleaned: a message of nothing but hidden
+// characters is refused as empty, on the message field, and stores nothing.
+func TestReceiveRefusesEmptyOnceCleaned(t *testing.T) {
+	svc, _ := service(t, monday10)
+	in := webInbound("only-hidden")
+	in.Body = "\u200b\x00\ufeff \u202e"
+	_, err := svc.Receive(context.Background(), in)
+	var verr ticket.ValidationError
+	if !errors.As(err, &verr) || len(verr) != 1 || verr[0].Field != "message" || verr[0].Code != ticket.CodeRequired {
+		t.Fatalf("Receive(hidden characters only) = %v, want required on message", err)
+	}
+}

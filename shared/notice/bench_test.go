@@ -122,10 +122,3 @@ func BenchmarkEndToEnd(b *testing.B) {
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 }
-
-func BenchmarkMask(b *testing.B) {
-	s := "煤气泄漏！请打 138 0013 8000 或发邮件 li.lei@example.com，户号 4403051234567，2026-11-23 起"
-	for i := 0; i < b.N; i++ {
-		notice.Mask(s)
-	}
-}

@@ -62,16 +62,25 @@ func TestFixturesMatchTheStream(t *testing.T) {
 	r.start(t)
 	settle := func(name string) {
 		t.Helper()
-		for last := -1; ; {
-			time.Sleep(1500 * time.Millisecond)
+		// Every record written so far has come through once the mark
+		// written after them has.
+		mark := r.writeMark(t)
+		deadline := time.Now().Add(time.Minute)
+		for {
 			mu.Lock()
-			n := len(recs)
+			seen := slices.ContainsFunc(recs, func(rec events.DynamoDBEventRecord) bool { return rec.Change.Keys["PK"].String() == mark })
 			mu.Unlock()
-			if n == last {
+			if seen {
 				break
 			}
-			last = n
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the mark written after the fixture's records never came through the stream", name)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
+		mu.Lock()
+		recs = slices.DeleteFunc(recs, func(rec events.DynamoDBEventRecord) bool { return rec.Change.Keys["PK"].String() == mark })
+		mu.Unlock()
 		mu.Lock()
 		defer mu.Unlock()
 		defer func() { recs = nil }()

@@ -13,6 +13,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -34,6 +36,7 @@ var quiet = slog.New(slog.NewJSONHandler(io.Discard, nil))
 // publishing to a fauxqs topic.
 type rig struct {
 	store   *dynamo.Store
+	db      *dynamodb.Client
 	svc     *intake.Service
 	sns     *sns.Client
 	sqs     *sqs.Client
@@ -53,7 +56,7 @@ func newRig(tb testing.TB, fauxqsURL string, pub func(*notice.Publisher)) *rig {
 	tb.Helper()
 	ctx := context.Background()
 	store, db := testenv.Table(tb)
-	r := &rig{store: store, sns: awslocal.SNS(fauxqsURL), sqs: awslocal.SQS(fauxqsURL)}
+	r := &rig{store: store, db: db, sns: awslocal.SNS(fauxqsURL), sqs: awslocal.SQS(fauxqsURL)}
 	r.svc = &intake.Service{Store: store, Rules: ticket.MustDefaultRules(shanghai), Region: "CN"}
 	out, err := r.sns.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(unique("notices"))})
 	if err != nil {
@@ -119,6 +122,8 @@ func (r *rig) subscribe(tb testing.TB, policy string) string {
 // attributes SNS delivered.
 type received struct {
 	notice.Notice
+	// Body is the notice's JSON as SNS delivered it.
+	Body  string
 	Attrs map[string]string
 	At    time.Time
 }
@@ -141,10 +146,17 @@ func drain(tb testing.TB, c *sqs.Client, url string, want int, wait time.Duratio
 	return out
 }
 
+// receive reads what the queue holds, waiting up to a second for the
+// first message.
 func receive(tb testing.TB, c *sqs.Client, url string) []received {
 	tb.Helper()
+	return receiveWait(tb, c, url, 1)
+}
+
+func receiveWait(tb testing.TB, c *sqs.Client, url string, waitSeconds int32) []received {
+	tb.Helper()
 	ctx := context.Background()
-	m, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+	m, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds})
 	if err != nil {
 		tb.Fatalf("ReceiveMessage: %v", err)
 	}
@@ -168,7 +180,7 @@ func decodeEnvelope(body string) (received, error) {
 	if err := json.Unmarshal([]byte(body), &env); err != nil {
 		return received{}, fmt.Errorf("decode SNS envelope: %w", err)
 	}
-	var rc received
+	rc := received{Body: env.Message}
 	if err := json.Unmarshal([]byte(env.Message), &rc.Notice); err != nil {
 		return received{}, fmt.Errorf("decode notice: %w", err)
 	}
@@ -190,4 +202,72 @@ func inbound(i int) intake.Inbound {
 		Contact: ticket.Contact{Phone: fmt.Sprintf("+86139%08d", i)},
 		Body:    body,
 	}
+}
+
+// marker opens one more ticket, an emergency, after everything the test
+// wrote, and returns its reference. The table's stream is ordered and the
+// notifier handles it in order, one batch after another, so once the
+// marker's notice has been published every earlier record has been
+// handled: a notice published twice would already be in the queue.
+func (r *rig) marker(tb testing.TB) ticket.Ref {
+	tb.Helper()
+	rc, err := r.svc.Receive(context.Background(), intake.Inbound{
+		Source:  ticket.Source{Channel: ticket.Web, ID: unique("marker")},
+		Contact: ticket.Contact{Phone: "+8613912345678"},
+		Body:    "楼道里有煤气味",
+	})
+	if err != nil {
+		tb.Fatalf("marker ticket: %v", err)
+	}
+	return rc.Ticket.Ref
+}
+
+// until reads the queue until the notice for ref has arrived (failing
+// after wait), then empties the queue without waiting, and returns every
+// notice read except the marker's.
+func until(tb testing.TB, c *sqs.Client, url string, ref ticket.Ref, wait time.Duration) []received {
+	tb.Helper()
+	var out []received
+	deadline := time.Now().Add(wait)
+	for found := false; !found; {
+		if time.Now().After(deadline) {
+			tb.Fatalf("the marker's notice %s did not arrive within %v (%d notices read)", ref, wait, len(out))
+		}
+		for _, rc := range receive(tb, c, url) {
+			if rc.Ref == ref {
+				found = true
+				continue
+			}
+			out = append(out, rc)
+		}
+	}
+	for {
+		rest := receiveWait(tb, c, url, 0)
+		if len(rest) == 0 {
+			return out
+		}
+		for _, rc := range rest {
+			if rc.Ref != ref {
+				out = append(out, rc)
+			}
+		}
+	}
+}
+
+// writeMark puts an item that makes no notice (a claim) and returns its
+// partition key: once its stream record has been seen, every record
+// written before it has been too.
+func (r *rig) writeMark(tb testing.TB) string {
+	tb.Helper()
+	pk := "SOURCE#web#" + unique("mark")
+	_, err := r.db.PutItem(context.Background(), &dynamodb.PutItemInput{
+		TableName: aws.String(r.store.Table()),
+		Item: map[string]dbtypes.AttributeValue{
+			"PK": &dbtypes.AttributeValueMemberS{Value: pk}, "SK": &dbtypes.AttributeValueMemberS{Value: "CLAIM"},
+		},
+	})
+	if err != nil {
+		tb.Fatalf("write mark: %v", err)
+	}
+	return pk
 }

@@ -2,8 +2,16 @@
 // outbox: every history event is its own item, written in the same
 // transaction as the change it records, and carries a snapshot of the
 // ticket. The notifier reads those items from the table's stream, builds a
-// versioned JSON notice with filterable SNS message attributes and no
-// personal data, and publishes it to one topic with PublishBatch.
+// versioned JSON notice with filterable SNS message attributes, and
+// publishes it to one topic with PublishBatch.
+//
+// A notice leaves Frontdesk for mailboxes and systems outside its control,
+// so it carries only what Frontdesk itself wrote — reference, kind,
+// priority, channel, queue, time limits, VIP flag, the rule keywords that
+// classified the ticket, a link for staff — and never a word the customer
+// wrote: no summary, no subject, no message, no contact. Masking free text
+// for phone numbers and addresses cannot be made safe, so nothing is
+// masked; it is left out.
 package notice
 
 import (
@@ -13,19 +21,22 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
 // Version is the notice schema version. Fields are only ever added within
-// a version; a field that changes meaning or goes away bumps it.
-const Version = 1
+// a version; a field that changes meaning or goes away bumps it. Version 2
+// dropped the masked summary and added the rule keywords.
+const Version = 2
 
 // Limits on what a notice carries, in runes.
 const (
-	MaxSummary = ticket.SummaryLen
-	MaxDetail  = 200
-	maxLink    = 2000
+	MaxDetail   = 200
+	maxActor    = 100
+	maxKeywords = 10
+	maxLink     = 2000
 )
 
 // Notice is what staff and other systems receive for one ticket event.
@@ -34,11 +45,15 @@ type Notice struct {
 	Version int `json:"version"`
 	// ID is the history event's ID: the same stream record always gives
 	// the same notice ID, so consumers can drop replays.
-	ID     string           `json:"id"`
-	Event  ticket.EventType `json:"event"`
-	At     time.Time        `json:"at"`
-	Actor  string           `json:"actor,omitempty"`
-	Detail string           `json:"detail,omitempty"`
+	ID    string           `json:"id"`
+	Event ticket.EventType `json:"event"`
+	At    time.Time        `json:"at"`
+	// Actor is who caused the event as Frontdesk names it: "customer",
+	// "frontdesk", "staff:<subject>", "system:<reason>".
+	Actor string `json:"actor,omitempty"`
+	// Detail is the event's detail where Frontdesk composed it (see
+	// composedDetail); absent otherwise.
+	Detail string `json:"detail,omitempty"`
 	// Ticket fields, as they stood when the event happened.
 	TicketID        ticket.ID      `json:"ticketId"`
 	Ref             ticket.Ref     `json:"ref"`
@@ -54,9 +69,9 @@ type Notice struct {
 	AckBy           time.Time      `json:"ackBy,omitzero"`
 	ResolveBy       time.Time      `json:"resolveBy,omitzero"`
 	Callback        *Callback      `json:"callback,omitempty"`
-	// Summary is the ticket's summary with phone numbers, email addresses
-	// and long digit runs masked.
-	Summary string `json:"summary"`
+	// Keywords are the rules file's keywords that classified the ticket
+	// (empty when the customer's chosen kind decided alone).
+	Keywords []string `json:"keywords"`
 	// Urgent is set when a P1 must page someone at any hour: once per
 	// escalation level (opened or raised to P1, escalated), not for the
 	// replies and messages in between (ticket.Pages).
@@ -119,7 +134,8 @@ func NewBuilder(link string) (Builder, error) {
 var ErrIncomplete = errors.New("event or ticket snapshot incomplete")
 
 // Build makes the notice for event e of ticket t (the snapshot stored with
-// the event). It never copies the contact, the messages or the full text.
+// the event). It copies no text the customer wrote: not the contact, the
+// summary, a subject or a message.
 func (b Builder) Build(e ticket.Event, t ticket.Ticket) (Notice, error) {
 	if e.ID == "" || !validType(e.Type) || t.ID == "" || t.Ref == "" {
 		return Notice{}, fmt.Errorf("build notice for event %q of ticket %q: %w", e.ID, t.Ref, ErrIncomplete)
@@ -129,8 +145,8 @@ func (b Builder) Build(e ticket.Event, t ticket.Ticket) (Notice, error) {
 		ID:              e.ID,
 		Event:           e.Type,
 		At:              e.At.UTC(),
-		Actor:           cut(Mask(e.Actor), 100),
-		Detail:          cut(Mask(e.Detail), MaxDetail),
+		Actor:           cut(e.Actor, maxActor),
+		Detail:          composedDetail(e),
 		TicketID:        t.ID,
 		Ref:             t.Ref,
 		Kind:            t.Kind,
@@ -143,7 +159,7 @@ func (b Builder) Build(e ticket.Event, t ticket.Ticket) (Notice, error) {
 		CreatedAt:       t.CreatedAt.UTC(),
 		AckBy:           t.AckBy.UTC(),
 		ResolveBy:       t.ResolveBy.UTC(),
-		Summary:         cut(Mask(t.Summary), MaxSummary),
+		Keywords:        keywords(t.Keywords),
 		Urgent:          ticket.Pages(e, t),
 		Automatic:       ticket.IsAutomatic(e.Actor),
 		Targets:         []string{"owner:" + t.Owner},
@@ -175,9 +191,40 @@ func validType(t ticket.EventType) bool {
 	return true
 }
 
-// cut shortens masked text to max runes, ending in an ellipsis when cut.
+// composed lists the events whose detail Frontdesk's own code writes
+// (classification, survey score, callback window, why a ticket reopened,
+// what was sent). Other events — a resolution, an escalation — may carry
+// a note a person typed, which may quote the customer, so their detail
+// stays out of notices.
+var composed = map[ticket.EventType]bool{
+	ticket.EventCreated: true, ticket.EventCallbackRequested: true, ticket.EventSurveyAnswered: true,
+	ticket.EventReopened: true, ticket.EventReplySent: true,
+}
+
+func composedDetail(e ticket.Event) string {
+	if !composed[e.Type] {
+		return ""
+	}
+	return cut(e.Detail, MaxDetail)
+}
+
+// keywords copies at most maxKeywords rule keywords; never nil, so the
+// field is always present.
+func keywords(ks []string) []string {
+	out := make([]string, 0, min(len(ks), maxKeywords))
+	for _, k := range ks[:min(len(ks), maxKeywords)] {
+		out = append(out, cut(k, maxActor))
+	}
+	return out
+}
+
+// cut shortens s to max runes, ending in an ellipsis when cut.
 func cut(s string, max int) string {
-	return truncate(s, max, ellipsis)
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max-1]) + "…"
 }
 
 // Attribute names for subscription filter policies.

@@ -26,7 +26,9 @@ const MaxCallbackAhead = 14 * 24 * time.Hour
 // zone, a window that is not in the past, not more than maxAhead away and
 // wholly inside business hours. Problems are reported on the fields
 // "callback.date", "callback.from", "callback.to" and "callback.timeZone",
-// with Args saying what is allowed.
+// with Args saying what is allowed. A time the customer's clocks skip (a
+// daylight-saving gap) or pass twice (the repeated hour) is refused with
+// CodeTimeSkipped or CodeTimeRepeated.
 func (c Calendar) Callback(r CallbackRequest, now time.Time, maxAhead time.Duration) (*Callback, ValidationError) {
 	var errs ValidationError
 	zone, err := time.LoadLocation(r.TimeZone)
@@ -34,7 +36,9 @@ func (c Calendar) Callback(r CallbackRequest, now time.Time, maxAhead time.Durat
 		errs.Add("callback.timeZone", CodeZone, nil)
 		return nil, errs
 	}
-	day, err := time.ParseInLocation(time.DateOnly, r.Date, zone)
+	// The date read as a plain date: read in zone, a day whose midnight
+	// the clocks skip (Santiago) would begin the day before.
+	day, err := time.Parse(time.DateOnly, r.Date)
 	if err != nil {
 		errs.Add("callback.date", CodeDate, nil)
 	}
@@ -50,8 +54,19 @@ func (c Calendar) Callback(r CallbackRequest, now time.Time, maxAhead time.Durat
 		return nil, errs
 	}
 	y, m, d := day.Date()
-	start := time.Date(y, m, d, from/60, from%60, 0, 0, zone)
-	end := time.Date(y, m, d, to/60, to%60, 0, 0, zone)
+	start, startCode := wallClock(y, m, d, from, zone)
+	end, endCode := wallClock(y, m, d, to, zone)
+	// A time the clocks skip or pass twice names no one instant: asking
+	// the customer beats calling an hour early or late.
+	if startCode != "" {
+		errs.Add("callback.from", startCode, map[string]string{"time": r.From, "date": r.Date, "timeZone": zone.String()})
+	}
+	if endCode != "" {
+		errs.Add("callback.to", endCode, map[string]string{"time": r.To, "date": r.Date, "timeZone": zone.String()})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
 	if !end.After(start) {
 		errs.Add("callback.to", CodeWindow, nil)
 		return nil, errs
@@ -76,6 +91,30 @@ func (c Calendar) Callback(r CallbackRequest, now time.Time, maxAhead time.Durat
 		return nil, errs
 	}
 	return &Callback{Start: start.UTC(), End: end.UTC(), Zone: zone.String()}, nil
+}
+
+// wallClock returns the instant of min minutes after midnight on the
+// local date y-m-d in zone, or a code when that wall time names no one
+// instant: CodeTimeSkipped when the clocks jump over it (a DST gap),
+// CodeTimeRepeated when they pass it twice (the hour repeated when clocks
+// go back).
+func wallClock(y int, m time.Month, d, min int, zone *time.Location) (time.Time, string) {
+	t := time.Date(y, m, d, min/60, min%60, 0, 0, zone)
+	if ty, tm, td := t.Date(); ty != y || tm != m || td != d || t.Hour()*60+t.Minute() != min {
+		return t, CodeTimeSkipped
+	}
+	// The same wall time under the offset in force half a day either side
+	// is another instant when the clocks change in between (no zone
+	// changes twice within a day).
+	wall := time.Date(y, m, d, min/60, min%60, 0, 0, time.UTC)
+	for _, probe := range []time.Time{t.Add(-12 * time.Hour), t.Add(12 * time.Hour)} {
+		_, off := probe.Zone()
+		u := wall.Add(-time.Duration(off) * time.Second).In(zone)
+		if !u.Equal(t) && u.Hour()*60+u.Minute() == min && u.Day() == d {
+			return t, CodeTimeRepeated
+		}
+	}
+	return t, ""
 }
 
 // sameBusinessDay rejects windows that span closing time and reopen the

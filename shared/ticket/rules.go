@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -212,8 +214,10 @@ func ParseRules(data []byte, zone *time.Location) (*Rules, error) {
 		r.Kinds = append(r.Kinds, kr)
 		r.byKind[k.Kind] = &r.Kinds[len(r.Kinds)-1]
 		m := matcher{kind: k.Kind}
-		for _, words := range k.Keywords {
-			for _, w := range words {
+		// Languages in a fixed order, so the keyword a text is classified
+		// by is the same on every run.
+		for _, lang := range slices.Sorted(maps.Keys(k.Keywords)) {
+			for _, w := range k.Keywords[lang] {
 				if w = fold(w); w != "" {
 					m.words = append(m.words, w)
 				}
@@ -256,6 +260,11 @@ type Classification struct {
 	Queue    string
 	// EmergencyWord is set when an emergency keyword raised the priority.
 	EmergencyWord bool
+	// Keywords are the rules file's keywords that decided the kind and
+	// raised the priority, in their folded form and in that order; empty
+	// when the customer's choice decided alone. They are Frontdesk's own
+	// words, never the customer's text.
+	Keywords []string
 }
 
 // Classify decides kind, priority and owner queue. The kind the customer
@@ -264,12 +273,17 @@ type Classification struct {
 // priority by one step (not to P1 on its own) and routes to the VIP queue.
 func (r *Rules) Classify(chosen Kind, text string, vip bool) Classification {
 	folded := fold(text)
+	var words []string
 	kind := chosen
 	if !kind.Valid() || kind == Other || kind == "" {
 		kind = Other
 		for _, m := range r.matchers {
-			if m.kind != Other && matchesAny(folded, m.words) {
+			if m.kind == Other {
+				continue
+			}
+			if w, ok := firstMatch(folded, m.words); ok {
 				kind = m.kind
+				words = append(words, w)
 				break
 			}
 		}
@@ -277,12 +291,16 @@ func (r *Rules) Classify(chosen Kind, text string, vip bool) Classification {
 	rule := r.byKind[kind]
 	c := Classification{Kind: kind, Priority: rule.Priority, Queue: rule.Queue}
 	if kind != Emergency {
-		if em := r.byKind[Emergency]; em != nil && matchesAny(folded, r.matchers[r.index(Emergency)].words) {
-			c.Priority = P1
-			c.EmergencyWord = true
-			c.Queue = em.Queue
+		if em := r.byKind[Emergency]; em != nil {
+			if w, ok := firstMatch(folded, r.matchers[r.index(Emergency)].words); ok {
+				c.Priority = P1
+				c.EmergencyWord = true
+				c.Queue = em.Queue
+				words = append(words, w)
+			}
 		}
 	}
+	c.Keywords = words
 	if vip {
 		if c.Priority > P2 {
 			c.Priority--
@@ -325,13 +343,14 @@ func fold(s string) string {
 // lowercased.
 func Fold(s string) string { return fold(s) }
 
-func matchesAny(text string, words []string) bool {
+// firstMatch returns the first of words found in text.
+func firstMatch(text string, words []string) (string, bool) {
 	for _, w := range words {
 		if containsWord(text, w) {
-			return true
+			return w, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // containsWord finds w in text. Words that start and end with a letter or

@@ -202,16 +202,20 @@ type Ticket struct {
 	// "please stop texting me" sentence, say).
 	NeedsPerson bool `json:"needsPerson,omitempty"`
 	// Major flags repairs with the longer resolve limit (cable work).
-	Major           bool      `json:"major,omitempty"`
-	Fault           Fault     `json:"fault,omitempty"`
-	EscalationLevel int       `json:"escalationLevel,omitempty"`
-	BlastID         string    `json:"blastId,omitempty"`
-	Summary         string    `json:"summary"`
-	CreatedAt       time.Time `json:"createdAt"`
-	UpdatedAt       time.Time `json:"updatedAt"`
-	AckBy           time.Time `json:"ackBy"`
-	ResolveBy       time.Time `json:"resolveBy,omitzero"`
-	Callback        *Callback `json:"callback,omitempty"`
+	Major           bool   `json:"major,omitempty"`
+	Fault           Fault  `json:"fault,omitempty"`
+	EscalationLevel int    `json:"escalationLevel,omitempty"`
+	BlastID         string `json:"blastId,omitempty"`
+	// Keywords are the rules' keywords that classified the ticket
+	// (Classification.Keywords): Frontdesk's words, safe to show staff
+	// anywhere, unlike Summary.
+	Keywords  []string  `json:"keywords,omitempty"`
+	Summary   string    `json:"summary"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	AckBy     time.Time `json:"ackBy"`
+	ResolveBy time.Time `json:"resolveBy,omitzero"`
+	Callback  *Callback `json:"callback,omitempty"`
 	// Agent is the member of staff personally responsible (first-contact
 	// ownership): the first to acknowledge, changed only by assign or
 	// transfer. Owner stays the queue.

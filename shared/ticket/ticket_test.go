@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +115,34 @@ func TestClassify(t *testing.T) {
 	}
 }
 
+// TestClassifyKeywords: the classification names the rules' keywords that
+// decided it, and only those.
+func TestClassifyKeywords(t *testing.T) {
+	r := MustDefaultRules(shanghai)
+	tests := []struct {
+		name   string
+		chosen Kind
+		text   string
+		want   []string
+	}{
+		{"kind from a keyword", "", "我要投诉你们的维修人员", []string{"投诉"}},
+		{"full-width text, folded keyword", "", "ＧＡＳ ＬＥＡＫ in the kitchen", []string{"gas leak"}},
+		{"chosen kind raised by an emergency word", Inquiry, "Quick question: I smell gas near the meter", []string{"smell gas"}},
+		{"the emergency rule comes first", "", "维修师傅说漏气了", []string{"漏气"}},
+		{"chosen kind alone", Billing, "please check 138 0013 8000", nil},
+		{"nothing matches", "", "hello there", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 5 { // the same words every time
+				if got := r.Classify(tt.chosen, tt.text, false).Keywords; !slices.Equal(got, tt.want) {
+					t.Fatalf("Classify(%q, %q).Keywords = %q, want %q", tt.chosen, tt.text, got, tt.want)
+				}
+			}
+		})
+	}
+}
+
 func TestDeadlines(t *testing.T) {
 	r := MustDefaultRules(shanghai)
 	sat3am := at(shanghai, "2026-11-28 03:00")
@@ -169,7 +198,7 @@ func TestNormalizePhone(t *testing.T) {
 		{"１３８００１３８０００", "CN", "+8613800138000", ""},
 		{"12345", "CN", "", CodePhoneInvalid},
 		{"+999 1234 5678", "CN", "", CodePhoneRegion},
-		{"not a number", "CN", "", CodePhoneInvalid},
+		{"not a number", "CN", "", CodePhoneLetters},
 		{strings.Repeat("1", 40), "CN", "", CodePhoneInvalid},
 	}
 	for _, tt := range tests {

@@ -2,8 +2,10 @@ package webform_test
 
 import (
 	"context"
+	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +27,9 @@ func (c checkingReceiver) Receive(_ context.Context, in intake.Inbound) (intake.
 	if in.Body == "" || utf8.RuneCountInString(in.Body) > ticket.MaxMessage || !utf8.ValidString(in.Body) {
 		c.t.Fatalf("message of %d characters reached intake", utf8.RuneCountInString(in.Body))
 	}
+	if ticket.CleanText(in.Body) != in.Body || ticket.HasHidden(in.Contact.Name) || ticket.HasHidden(in.Contact.Email) {
+		c.t.Fatalf("hidden characters reached intake: %+q, %q", in.Contact, in.Body)
+	}
 	if in.Source.ID == "" || len(in.Source.ID) > 128 {
 		c.t.Fatalf("source ID %q reached intake", in.Source.ID)
 	}
@@ -41,6 +46,10 @@ func FuzzPostContacts(f *testing.F) {
 	f.Add("application/x-www-form-urlencoded", "callback.date=2026-11-24&callback.from=09%3A00&callback.to=08%3A00")
 	f.Add("application/json; charset=utf-8", `{"message":"\ud800"}`)
 	f.Add("text/plain", "hello")
+	f.Add("application/x-www-form-urlencoded", "phone=13800138000&message=hi&consent=no")
+	f.Add("application/x-www-form-urlencoded", "phone=13800138000&phone=13912345678&message=hi&consent=yes")
+	f.Add("application/json", `{"phone":"13800138000","message":"hi","consent":true,"PHONE":"1-800-FLOWERS"}`)
+	f.Add("application/json", `{"name":"\ufeff陈","phone":"138 0013 8000 转 99","message":"\u202e\u0000x","consent":true}`)
 	now := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, contentType, body string) {
 		h := webform.New(checkingReceiver{t}, webform.Config{
@@ -59,6 +68,19 @@ func FuzzPostContacts(f *testing.F) {
 		}
 		if rec.Code >= 400 && rec.Body.Len() == 0 {
 			t.Fatalf("POST %q %q = %d with no explanation", contentType, body, rec.Code)
+		}
+		// A browser form is taken only with an explicit yes to consent,
+		// and never with a field sent twice.
+		if ct, _, _ := mime.ParseMediaType(contentType); rec.Code == http.StatusCreated && ct == "application/x-www-form-urlencoded" {
+			vals, _ := url.ParseQuery(body)
+			if c := strings.ToLower(strings.TrimSpace(vals.Get("consent"))); c != "yes" && c != "on" && c != "true" && c != "1" && vals.Get(webform.Honeypot) == "" {
+				t.Fatalf("POST %q was taken with consent %q", body, vals.Get("consent"))
+			}
+			for k, v := range vals {
+				if len(v) > 1 {
+					t.Fatalf("POST %q was taken with %s sent %d times", body, k, len(v))
+				}
+			}
 		}
 	})
 }

@@ -18,8 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/frontdesk/frontdesk/shared/deadline"
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
@@ -55,7 +55,21 @@ type Config struct {
 	ClientIP func(*http.Request) string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// EmergencyLine, when set, is the telephone number shown wherever the
+	// form cannot take a message (rate limited, storage unavailable), so
+	// that a gas leak is never just told to wait.
+	EmergencyLine string
+	// Deadline bounds the work for one request, every DynamoDB call
+	// included (DefaultDeadline when zero): a stalled dependency answers
+	// 503 with Retry-After well before API Gateway's 30 s timeout.
+	Deadline time.Duration
 }
+
+// DefaultDeadline is the form's bound on one request.
+const DefaultDeadline = 5 * time.Second
+
+// retryAfter is what a 503 asks the client to wait, in seconds.
+const retryAfter = 30
 
 // Handler serves the form.
 type Handler struct {
@@ -78,6 +92,9 @@ func New(recv Receiver, cfg Config) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Deadline <= 0 {
+		cfg.Deadline = DefaultDeadline
+	}
 	h := &Handler{recv: recv, cfg: cfg, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /{$}", h.form)
 	h.mux.HandleFunc("POST /contacts", h.submit)
@@ -97,11 +114,14 @@ func RemoteIP(r *http.Request) string {
 	return host
 }
 
-// ServeHTTP routes a request.
+// ServeHTTP routes a request, bounded by the configured Deadline (and
+// kept inside the Lambda invocation's own).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.cors(w, r)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	h.mux.ServeHTTP(w, r)
+	ctx, cancel := deadline.Within(r.Context(), h.cfg.Deadline)
+	defer cancel()
+	h.mux.ServeHTTP(w, r.WithContext(ctx))
 }
 
 func (h *Handler) cors(w http.ResponseWriter, r *http.Request) {
@@ -180,8 +200,9 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no contact with reference " + string(ref)})
 		return
 	case err != nil:
-		slog.ErrorContext(ctx, "contact status lookup failed", "ref", ref, "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "the status could not be read"})
+		slog.ErrorContext(ctx, "contact status lookup failed", "ref", ref, "deadline", deadline.Exceeded(err), "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "the status could not be read just now; try again shortly"})
 		return
 	}
 	v := view(t)
@@ -198,8 +219,13 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := pickLang(choice, header(r, "Accept-Language"))
 	var berr *bodyError
+	var rerr *repeatedError
 	var verr ticket.ValidationError
 	switch {
+	case errors.As(err, &rerr):
+		slog.InfoContext(ctx, "form body rejected", "status", http.StatusBadRequest, "reason", "repeated field", "field", rerr.field)
+		h.fail(w, r, sub, lang, http.StatusBadRequest, ticket.ValidationError{{Field: rerr.field, Code: codeRepeated}})
+		return
 	case errors.As(err, &berr):
 		slog.InfoContext(ctx, "form body rejected", "status", berr.status, "reason", berr.detail)
 		h.fail(w, r, sub, lang, berr.status, ticket.ValidationError{{Field: "body", Code: codeBody, Args: map[string]string{"detail": berr.detail}}})
@@ -249,7 +275,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 	in.At = now
 	in.Limits = []ticket.RateLimit{
 		{Key: "ip#" + hashed(client), Max: h.cfg.PerIP, Window: h.cfg.Window},
-		{Key: "global", Max: h.cfg.Global, Window: h.cfg.Window},
+		{Key: globalLimit, Max: h.cfg.Global, Window: h.cfg.Window},
 	}
 
 	rcpt, err := h.recv.Receive(ctx, in)
@@ -260,14 +286,25 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	case errors.As(err, &limit):
 		secs := int(math.Ceil(limit.RetryAfter.Seconds()))
-		slog.WarnContext(ctx, "form rate limited", "limit", strings.SplitN(limit.Key, "#", 2)[0], "retryAfter", secs)
+		which := strings.SplitN(limit.Key, "#", 2)[0]
+		slog.WarnContext(ctx, "form rate limited", "limit", which, "retryAfter", secs)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		mins := strconv.Itoa(max(1, (secs+59)/60))
-		h.fail(w, r, sub, lang, http.StatusTooManyRequests, ticket.ValidationError{{Field: "rate", Code: codeRate, Args: map[string]string{"minutes": mins}}})
+		// The global limit is everyone's: "from here" would blame this
+		// customer for the crowd.
+		code := codeRate
+		if which == globalLimit {
+			code = codeRateGlobal
+		}
+		h.fail(w, r, sub, lang, http.StatusTooManyRequests, h.withEmergency(ticket.ValidationError{{Field: "rate", Code: code, Args: map[string]string{"minutes": mins}}}))
 		return
 	case err != nil:
-		slog.ErrorContext(ctx, "form intake failed", "err", err)
-		http.Error(w, "The message could not be saved. Please try again.", http.StatusInternalServerError)
+		// Storage failed or did not answer in time. The contact may or may
+		// not have been saved; sent again with the same token or key it is
+		// the same contact either way.
+		slog.ErrorContext(ctx, "form intake failed", "deadline", deadline.Exceeded(err), "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		h.fail(w, r, sub, lang, http.StatusServiceUnavailable, h.withEmergency(ticket.ValidationError{{Field: "save", Code: codeUnavailable}}))
 		return
 	}
 	status := http.StatusCreated
@@ -279,6 +316,18 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 	h.done(w, r, sub, lang, rcpt.Ticket, status)
 }
 
+// globalLimit is the key of the limit every client shares.
+const globalLimit = "global"
+
+// withEmergency adds the emergency line, when one is configured, to the
+// problems that keep the form from taking a message.
+func (h *Handler) withEmergency(verr ticket.ValidationError) ticket.ValidationError {
+	if h.cfg.EmergencyLine != "" {
+		verr = append(verr, ticket.FieldError{Field: "emergency", Code: codeEmergency, Args: map[string]string{"line": h.cfg.EmergencyLine}})
+	}
+	return verr
+}
+
 // inbound checks a submission and makes it an intake.Inbound, reporting
 // every bad field at once.
 func (h *Handler) inbound(sub Submission, now time.Time) (intake.Inbound, ticket.ValidationError) {
@@ -287,12 +336,12 @@ func (h *Handler) inbound(sub Submission, now time.Time) (intake.Inbound, ticket
 	if kind != "" && !kind.Valid() {
 		verr.Add("kind", ticket.CodeKindInvalid, nil)
 	}
-	msg := strings.TrimSpace(sub.Message)
-	switch {
-	case msg == "":
-		verr.Add("message", ticket.CodeRequired, nil)
-	case utf8.RuneCountInString(msg) > ticket.MaxMessage:
-		verr.Add("message", ticket.CodeTooLong, map[string]string{"max": strconv.Itoa(ticket.MaxMessage)})
+	msg, code := ticket.NormalizeMessage(sub.Message)
+	switch code {
+	case ticket.CodeRequired:
+		verr.Add("message", code, nil)
+	case ticket.CodeTooLong:
+		verr.Add("message", code, map[string]string{"max": strconv.Itoa(ticket.MaxMessage)})
 	}
 	if !sub.Consent {
 		verr.Add("consent", ticket.CodeConsent, nil)
@@ -357,9 +406,11 @@ func (h *Handler) done(w http.ResponseWriter, r *http.Request, sub Submission, l
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, sub Submission, lang string, status int, verr ticket.ValidationError) {
 	if wantsHTML(r, sub) {
 		if status == http.StatusTooManyRequests || status == http.StatusRequestEntityTooLarge || status == http.StatusUnsupportedMediaType {
-			h.page(w, status, messagePage(lang, say(lang, "limitedTitle", nil), h.messages(lang, verr)))
+			h.page(w, status, h.messagePage(lang, say(lang, "limitedTitle", nil), verr))
 			return
 		}
+		// Everything else, a storage failure included, shows the form
+		// again with what the customer typed and the same token.
 		h.page(w, status, h.formPage(lang, sub, verr, sub.token))
 		return
 	}

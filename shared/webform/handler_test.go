@@ -403,6 +403,13 @@ func TestAcceptLanguage(t *testing.T) {
 		{"fr-FR, zh-HK;q=0.5", "zh-Hans"},
 		{"de", "en"},
 		{"zh-CN;q=bogus, en;q=0.1", "en"},
+		{"en;q=bogus, zh-TW;q=0.3", "zh-Hans"},
+		{"zh-Hant-TW;q=0.9, en;q=0.8", "zh-Hans"},
+		{"en-GB;q=0, zh;q=0.1", "zh-Hans"},
+		{"zh-HK;q=0.5, en;q=0.5", "zh-Hans"},
+		{"en;q=0.5, zh-HK;q=0.5", "en"},
+		{"*;q=0.5, EN-us;q=0.1", "en"},
+		{"", "en"},
 	} {
 		var ev map[string]any
 		if err := json.Unmarshal(fixture(t, "get-form-zh.json"), &ev); err != nil {

@@ -1,9 +1,12 @@
 package webform
 
 import (
-	"strconv"
+	"cmp"
+	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/text/language"
 
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
@@ -68,9 +71,20 @@ var text = map[string]map[string]string{
 		ticket.CodePast:            "That time has passed. Choose a window after {localNow} and before {latest}.",
 		ticket.CodeTooFar:          "Callbacks can be booked up to {maxDays} days ahead, until {latest}.",
 		ticket.CodeOutsideHours:    "Callbacks are made {hours} ({zone}), {days}. Choose a window inside those hours.",
+		ticket.CodePhoneLetters:    "Write the number in digits only: a number spelled with letters (such as 1-800-FLOWERS) would be read as a different number.",
+		ticket.CodePhoneExtension:  "We cannot call extensions. Give a number that reaches you directly, such as a mobile number.",
+		ticket.CodePhoneCost:       "Premium-rate and shared-cost numbers cannot be used. Give a mobile or landline number.",
+		ticket.CodeEmailHidden:     "This email address contains hidden characters (such as zero-width spaces). Type it again by hand.",
+		ticket.CodeTimeSkipped:     "{time} does not exist on {date} in {timeZone}: the clocks go forward then. Choose another time.",
+		ticket.CodeTimeRepeated:    "{time} happens twice on {date} in {timeZone}: the clocks go back then. Choose a time outside that hour.",
 		codeUnknownField:           "This field is not part of the form.",
+		codeRepeated:               "This field was sent more than once. Send it once.",
 		codeRate:                   "Too many messages were sent from here. Please try again in {minutes} minutes.",
+		codeRateGlobal:             "We are receiving more messages than we can take right now. Please try again in {minutes} minutes.",
+		codeUnavailable:            "Your message could not be saved just now. Please send it again in a minute.",
+		codeEmergency:              "For a gas leak or any danger to life, do not wait: call {line} now.",
 		codeBody:                   "The request could not be read: {detail}",
+		"keptBelow":                "What you typed is still in the form below.",
 	},
 	langZH: {
 		"title":           "联系我们",
@@ -124,16 +138,31 @@ var text = map[string]map[string]string{
 		ticket.CodePast:            "该时间已过，请选择 {localNow} 之后、{latest} 之前的时段。",
 		ticket.CodeTooFar:          "最多可预约 {maxDays} 天内的回电（{latest} 前）。",
 		ticket.CodeOutsideHours:    "回电时间为 {zone} 时间 {hours}，{days}，请在此时段内选择。",
+		ticket.CodePhoneLetters:    "请只用数字填写电话号码：含字母的号码（如 1-800-FLOWERS）会被识别成另一个号码。",
+		ticket.CodePhoneExtension:  "我们无法拨打分机号，请留下可直接联系到您的号码，例如手机号码。",
+		ticket.CodePhoneCost:       "不能使用声讯付费号码或分摊付费号码（如 400 号码），请留下手机或固定电话号码。",
+		ticket.CodeEmailHidden:     "该电子邮箱含有看不见的字符（如零宽空格），请手动重新输入。",
+		ticket.CodeTimeSkipped:     "{date} {time} 在 {timeZone} 时区不存在（当时时钟拨快），请另选时间。",
+		ticket.CodeTimeRepeated:    "{date} {time} 在 {timeZone} 时区会出现两次（当时时钟拨慢），请选择该时段以外的时间。",
 		codeUnknownField:           "表单中没有此项。",
+		codeRepeated:               "此项提交了不止一次，请只提交一次。",
 		codeRate:                   "提交过于频繁，请 {minutes} 分钟后再试。",
+		codeRateGlobal:             "当前留言过多，暂时无法受理，请 {minutes} 分钟后再试。",
+		codeUnavailable:            "您的留言暂时未能保存，请稍等一分钟后再次提交。",
+		codeEmergency:              "如遇燃气泄漏等危及生命安全的情况，请勿等待，立即拨打 {line}。",
 		codeBody:                   "无法读取请求：{detail}",
+		"keptBelow":                "您填写的内容仍保留在下方表单中。",
 	},
 }
 
 // Codes of the form's own errors.
 const (
 	codeUnknownField = "unknown_field"
+	codeRepeated     = "repeated_field"
 	codeRate         = "rate_limited"
+	codeRateGlobal   = "busy"
+	codeUnavailable  = "unavailable"
+	codeEmergency    = "emergency_line"
 	codeBody         = "bad_body"
 )
 
@@ -199,34 +228,46 @@ func pickLang(explicit, accept string) string {
 	}
 	// The language the browser rates highest that the form speaks wins;
 	// among equals, the first named; q=0 means "not this one".
-	best, bestQ := langEN, 0.0
-	for _, part := range strings.Split(accept, ",") {
-		tag, params, _ := strings.Cut(part, ";")
-		tag = strings.ToLower(strings.TrimSpace(tag))
-		q := 1.0
-		for _, p := range strings.Split(params, ";") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
-				if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
-					q = f
-				} else {
-					q = 0
-				}
-			}
-		}
-		var lang string
-		switch {
-		case tag == langZH || strings.HasPrefix(tag, "zh-"):
-			lang = langZH
-		case tag == langEN || strings.HasPrefix(tag, "en-"):
-			lang = langEN
-		default:
-			continue
-		}
-		if q > bestQ {
-			best, bestQ = lang, q
+	for _, tag := range acceptLanguages(accept) {
+		switch base, _ := tag.Base(); base.String() {
+		case langZH:
+			return langZH
+		case langEN:
+			return langEN
 		}
 	}
-	return best
+	return langEN
+}
+
+// acceptLanguages returns the tags of an Accept-Language header, highest
+// rated first (equals in the order named), without those rated q=0. One
+// malformed entry makes the whole header unreadable to the parser, so
+// then the entries are read one by one and only the malformed ones lost.
+func acceptLanguages(accept string) []language.Tag {
+	tags, _, err := language.ParseAcceptLanguage(accept)
+	if err == nil {
+		return tags
+	}
+	type rated struct {
+		tag language.Tag
+		q   float32
+	}
+	var all []rated
+	for _, part := range strings.Split(accept, ",") {
+		ts, qs, err := language.ParseAcceptLanguage(part)
+		if err != nil {
+			continue
+		}
+		for i := range ts {
+			all = append(all, rated{ts[i], qs[i]})
+		}
+	}
+	slices.SortStableFunc(all, func(a, b rated) int { return cmp.Compare(b.q, a.q) })
+	tags = make([]language.Tag, len(all))
+	for i, r := range all {
+		tags[i] = r.tag
+	}
+	return tags
 }
 
 func formatLocal(t time.Time, zone *time.Location) string {

@@ -26,10 +26,22 @@ type pageData struct {
 	Form    *formData
 	Thanks  *thanksData
 	Message []string
-	Switch  string
+	// Emergency is the emergency line, shown when the form cannot take
+	// a message.
+	Emergency *emergencyData
+	Switch    string
+}
+
+// emergencyData is the sentence that gives the emergency line, as a link
+// that dials it.
+type emergencyData struct {
+	Text string
+	Tel  template.URL
 }
 
 type formData struct {
+	// Notice says why a good form was not taken (storage unavailable).
+	Notice  string
 	Values  map[string]string
 	Errors  map[string]string
 	Order   []string
@@ -67,6 +79,12 @@ func (h *Handler) formPage(lang string, sub Submission, verr ticket.ValidationEr
 		token = string(ticket.NewID(h.cfg.Now()))
 	}
 	errs := h.messages(lang, verr)
+	emergency := takeEmergency(lang, errs)
+	notice, unavailable := errs["save"]
+	if unavailable {
+		delete(errs, "save")
+		notice += " " + say(lang, "keptBelow", nil)
+	}
 	order := inOrder(errs)
 	vals := map[string]string{"name": sub.Name, "phone": sub.Phone, "email": sub.Email, "message": sub.Message}
 	zone := h.cfg.Calendar.Zone.String()
@@ -88,8 +106,8 @@ func (h *Handler) formPage(lang string, sub Submission, verr ticket.ValidationEr
 		}),
 	}
 	return pageData{
-		Lang: lang, Title: say(lang, "title", nil), Switch: other(lang),
-		Form: &formData{Values: vals, Errors: errs, Order: order, Kinds: kinds, Consent: sub.Consent, Token: token, Hint: hint, Zone: zone},
+		Lang: lang, Title: say(lang, "title", nil), Switch: other(lang), Emergency: emergency,
+		Form: &formData{Notice: notice, Values: vals, Errors: errs, Order: order, Kinds: kinds, Consent: sub.Consent, Token: token, Hint: hint, Zone: zone},
 	}
 }
 
@@ -98,12 +116,39 @@ func thanksPage(lang string, t *ticket.Ticket, zone *time.Location) pageData {
 		Thanks: &thanksData{Ref: t.Ref, AckBy: formatLocal(t.AckBy, zone)}}
 }
 
-func messagePage(lang, title string, msgs map[string]string) pageData {
-	p := pageData{Lang: lang, Title: title, Switch: other(lang)}
+func (h *Handler) messagePage(lang, title string, verr ticket.ValidationError) pageData {
+	msgs := h.messages(lang, verr)
+	p := pageData{Lang: lang, Title: title, Switch: other(lang), Emergency: takeEmergency(lang, msgs)}
 	for _, f := range inOrder(msgs) {
 		p.Message = append(p.Message, msgs[f])
 	}
 	return p
+}
+
+// takeEmergency removes the emergency line's message from msgs and
+// returns it for the page, or nil when there is none.
+func takeEmergency(lang string, msgs map[string]string) *emergencyData {
+	text, ok := msgs["emergency"]
+	if !ok {
+		return nil
+	}
+	delete(msgs, "emergency")
+	return &emergencyData{Text: text, Tel: telURL(text)}
+}
+
+// telURL makes a tel: link of the digits in the sentence that gives the
+// emergency line (the line is the only number in it).
+func telURL(s string) template.URL {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && b.Len() == 0:
+			b.WriteRune(r)
+		}
+	}
+	return template.URL("tel:" + b.String())
 }
 
 // inOrder lists the fields with messages as the form shows them, then any

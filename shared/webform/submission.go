@@ -9,7 +9,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/frontdesk/frontdesk/shared/ticket"
@@ -46,9 +48,17 @@ type bodyError struct {
 
 func (e *bodyError) Error() string { return e.detail }
 
+// repeatedError is a field sent more than once: a JSON key repeated in
+// one object, a form field posted twice. Which value was meant cannot be
+// known, so the body is refused (400) naming the field.
+type repeatedError struct{ field string }
+
+func (e *repeatedError) Error() string { return "field " + e.field + " sent more than once" }
+
 // ParseSubmission reads a JSON or browser-form body of at most MaxBody
-// bytes. Errors are *bodyError (400, 413 or 415) or a ValidationError for
-// unknown fields.
+// bytes. Errors are *bodyError (400, 413 or 415), *repeatedError (400) or
+// a ValidationError for unknown fields. With a repeated form field the
+// submission holds each field's first value, to show the form again.
 func ParseSubmission(r *http.Request) (Submission, error) {
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
@@ -97,7 +107,70 @@ func parseJSON(body []byte) (Submission, error) {
 		}
 		return Submission{}, &bodyError{http.StatusBadRequest, "not valid JSON: " + err.Error()}
 	}
+	if key := repeatedKey(body); key != "" {
+		return Submission{}, &repeatedError{key}
+	}
 	return sub, nil
+}
+
+// repeatedKey returns the first key repeated within one object of a JSON
+// document, as a dotted path ("callback.date"), or "". Keys are compared
+// as encoding/json matches them to fields, regardless of case, so
+// {"phone":…,"Phone":…} is a repeat too.
+func repeatedKey(body []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var walk func(path string) string
+	walk = func(path string) string {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				tok, err := dec.Token()
+				if err != nil {
+					return ""
+				}
+				k, _ := tok.(string)
+				name := k
+				if path != "" {
+					name = path + "." + k
+				}
+				f := foldKey(k)
+				if seen[f] {
+					return name
+				}
+				seen[f] = true
+				if r := walk(name); r != "" {
+					return r
+				}
+			}
+			_, _ = dec.Token()
+		case json.Delim('['):
+			for dec.More() {
+				if r := walk(path); r != "" {
+					return r
+				}
+			}
+			_, _ = dec.Token()
+		}
+		return ""
+	}
+	return walk("")
+}
+
+// foldKey maps every letter of k to the smallest letter it folds to, so
+// two keys encoding/json would take for the same field fold alike.
+func foldKey(k string) string {
+	return strings.Map(func(r rune) rune {
+		low := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			low = min(low, f)
+		}
+		return low
+	}, k)
 }
 
 // formFields are the browser form's field names.
@@ -112,10 +185,20 @@ func parseForm(body []byte) (Submission, error) {
 	if err != nil {
 		return Submission{}, &bodyError{http.StatusBadRequest, "not a valid form body"}
 	}
+	sub := Submission{
+		Name: vals.Get("name"), Phone: vals.Get("phone"), Email: vals.Get("email"),
+		Kind: vals.Get("kind"), Message: vals.Get("message"),
+		Consent:  consents(vals.Get("consent")),
+		honeypot: vals.Get(Honeypot), token: vals.Get("token"), lang: vals.Get("lang"), browser: true,
+	}
 	var verr ticket.ValidationError
+	var repeated []string
 	for k, v := range vals {
 		if !formFields[k] {
 			verr.Add(k, codeUnknownField, nil)
+		}
+		if len(v) > 1 {
+			repeated = append(repeated, k)
 		}
 		for _, s := range v {
 			if !utf8.ValidString(s) {
@@ -126,12 +209,6 @@ func parseForm(body []byte) (Submission, error) {
 	if len(verr) > 0 {
 		return Submission{}, verr
 	}
-	sub := Submission{
-		Name: vals.Get("name"), Phone: vals.Get("phone"), Email: vals.Get("email"),
-		Kind: vals.Get("kind"), Message: vals.Get("message"),
-		Consent:  vals.Get("consent") != "",
-		honeypot: vals.Get(Honeypot), token: vals.Get("token"), lang: vals.Get("lang"), browser: true,
-	}
 	cb := ticket.CallbackRequest{
 		Date: strings.TrimSpace(vals.Get("callback.date")), From: strings.TrimSpace(vals.Get("callback.from")),
 		To: strings.TrimSpace(vals.Get("callback.to")), TimeZone: strings.TrimSpace(vals.Get("callback.timeZone")),
@@ -141,7 +218,23 @@ func parseForm(body []byte) (Submission, error) {
 	if cb.Date != "" || cb.From != "" || cb.To != "" {
 		sub.Callback = &cb
 	}
+	if len(repeated) > 0 {
+		// The first by name, so the answer does not vary with map order.
+		slices.Sort(repeated)
+		return sub, &repeatedError{repeated[0]}
+	}
 	return sub, nil
+}
+
+// consents reports whether a form's consent value is an explicit yes: a
+// ticked checkbox sends "yes" (the form's value) or "on" (a browser's
+// default); "no", "false", "0", "off" or anything else is no consent.
+func consents(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "yes", "on", "true", "1":
+		return true
+	}
+	return false
 }
 
 // validKey accepts idempotency keys of 8–128 visible ASCII characters.

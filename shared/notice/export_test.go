@@ -1,4 +1,0 @@
-package notice
-
-// MaxRead lets the tests place text where Mask stops reading.
-const MaxRead = maxRead
