@@ -92,8 +92,10 @@ func TestDevStack(t *testing.T) {
 	}
 	var one ticket.Ticket
 	getJSON(t, base+"/_local/tickets/"+string(created.Ref), &one)
-	if len(one.Messages) != 1 || len(one.History) == 0 || one.History[0].Type != ticket.EventCreated {
-		t.Fatalf("/_local/tickets/%s = %d messages, history %v; want the message and its created event", created.Ref, len(one.Messages), one.History)
+	// The customer's message, and the acknowledgement the form sent them.
+	if len(one.Messages) != 2 || one.Messages[0].Direction != ticket.Inbound || one.Messages[1].Direction != ticket.Outbound ||
+		len(one.History) == 0 || one.History[0].Type != ticket.EventCreated {
+		t.Fatalf("/_local/tickets/%s = %d messages, history %v; want the message, its acknowledgement and the created event", created.Ref, len(one.Messages), one.History)
 	}
 
 	// A text, as End User Messaging publishes it, and a mail, as SES stores

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,6 +41,11 @@ type Store struct {
 	SourceTTL time.Duration
 	// Now is the clock for TTLs and rate windows (time.Now when nil).
 	Now func() time.Time
+	// Zone is the business's time zone: daily report counters count
+	// local dates (UTC when nil).
+	Zone *time.Location
+	// refs remembers reference → ticket ID, which never changes.
+	refs sync.Map
 }
 
 var _ intake.Store = (*Store)(nil)
@@ -126,21 +132,54 @@ func marshalTicket(t *ticket.Ticket) (item, error) {
 // the notifier), its contact links and due entries, the source claim and
 // the rate counters.
 func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
+	return st.ApplyAll(ctx, c)
+}
+
+// role says what a transaction item is for, to explain its failure.
+type role struct {
+	kind   string
+	change int
+	limit  ticket.RateLimit
+}
+
+// maxTransactItems is DynamoDB's limit on items in one transaction.
+const maxTransactItems = 100
+
+// ErrTooBig: a change needs more items than one transaction holds.
+var ErrTooBig = errors.New("change too big for one transaction")
+
+// ApplyAll writes several changes (to different tickets: a merge) in one
+// TransactWriteItems call: all of them or none.
+func (st *Store) ApplyAll(ctx context.Context, cs ...ticket.Change) error {
+	now := st.now()
+	var ops []types.TransactWriteItem
+	var roles []role
+	for i, c := range cs {
+		add := func(r role, op types.TransactWriteItem) {
+			r.change = i
+			ops = append(ops, op)
+			roles = append(roles, r)
+		}
+		if err := st.build(c, now, add); err != nil {
+			return err
+		}
+	}
+	for _, op := range st.tallies(cs) {
+		ops = append(ops, op)
+		roles = append(roles, role{kind: "tally"})
+	}
+	if len(ops) > maxTransactItems {
+		return fmt.Errorf("write ticket %s: %d items: %w", cs[0].Ticket.Ref, len(ops), ErrTooBig)
+	}
+	return st.send(ctx, cs, ops, roles, now)
+}
+
+// build adds the items of one change to a transaction.
+func (st *Store) build(c ticket.Change, now time.Time, add func(role, types.TransactWriteItem)) error {
 	t := c.Ticket
 	head, err := marshalTicket(t)
 	if err != nil {
 		return err
-	}
-	now := st.now()
-	var ops []types.TransactWriteItem
-	type role struct {
-		kind  string
-		limit ticket.RateLimit
-	}
-	var roles []role
-	add := func(r role, op types.TransactWriteItem) {
-		ops = append(ops, op)
-		roles = append(roles, r)
 	}
 
 	// The ticket itself: new, or still at the version it was read at.
@@ -150,6 +189,7 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 	}
 	ticketItem[attrLPK] = s(pDay + t.CreatedAt.UTC().Format(time.DateOnly))
 	ticketItem[attrLSK] = s(string(t.ID))
+	deskKeys(t, ticketItem)
 	put := &types.Put{TableName: &st.table, Item: ticketItem}
 	if c.Create {
 		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
@@ -220,6 +260,9 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 			}),
 		}})
 	}
+	if c.Request != nil {
+		add(role{kind: "request"}, st.answerPut(*c.Request))
+	}
 	if c.Source != nil {
 		add(role{kind: "source"}, types.TransactWriteItem{Put: &types.Put{
 			TableName: &st.table,
@@ -259,6 +302,13 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 		}})
 	}
 
+	return nil
+}
+
+// send runs the transaction, retrying it while other transactions hold
+// its items, and explains a failed condition.
+func (st *Store) send(ctx context.Context, cs []ticket.Change, ops []types.TransactWriteItem, roles []role, now time.Time) error {
+	t := cs[0].Ticket
 	in := &dynamodb.TransactWriteItemsInput{
 		TransactItems: ops,
 		// The SDK retries a call whose answer was lost with the same input;
@@ -288,6 +338,7 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 			if code != "ConditionalCheckFailed" {
 				continue
 			}
+			c := cs[roles[i].change]
 			switch roles[i].kind {
 			case "source":
 				return st.duplicate(ctx, *c.Source, r.Item)
@@ -301,9 +352,11 @@ func (st *Store) Apply(ctx context.Context, c ticket.Change) error {
 				return e
 			case "ref":
 				return ticket.ErrRefTaken
+			case "request":
+				return ticket.ErrAnswered
 			case "ticket":
 				if c.Create {
-					return fmt.Errorf("write ticket %s: id %s already used", t.Ref, t.ID)
+					return fmt.Errorf("write ticket %s: id %s already used", c.Ticket.Ref, c.Ticket.ID)
 				}
 				return ticket.ErrConflict
 			default:
@@ -389,23 +442,33 @@ func (st *Store) links(t *ticket.Ticket, head item) []types.TransactWriteItem {
 // Due kinds kept in DueIndex. Each kind has its own hourly buckets, so a
 // sweep reads only the kind it handles.
 const (
-	DueAck      = "ack"
-	DueResolve  = "resolve"
+	DueAck      = ticket.DueAck
+	DueResolve  = ticket.DueResolve
 	DueCallback = "callback"
+	// DueEscalate is when a breach climbs to the next ladder level.
+	DueEscalate = "escalate"
+	// DueWait is when a wait on a silent customer needs its next step.
+	DueWait = "wait"
 )
 
 // DueKinds lists the due kinds a ticket can have.
-var DueKinds = []string{DueAck, DueResolve, DueCallback}
+var DueKinds = []string{DueAck, DueResolve, DueCallback, DueEscalate, DueWait}
 
 // dueAt returns when the ticket's due entry of kind falls due, or false
 // when the ticket has none of that kind in its current state.
 func dueAt(t *ticket.Ticket, kind string) (time.Time, bool) {
 	switch kind {
 	case DueAck:
-		unacked := t.Status == ticket.New || t.Status == ticket.Reopened
-		return t.AckBy, unacked && !t.AckBy.IsZero()
+		// Met (acknowledged or answered) or moot: the entry leaves.
+		return t.AckDue()
 	case DueResolve:
-		return t.ResolveBy, t.Status.Open() && !t.ResolveBy.IsZero()
+		// Suspended while the ticket waits; back, moved by the time
+		// waited, when it resumes.
+		return t.ResolveDue()
+	case DueEscalate:
+		return t.EscalateAt, t.Status.Open() && !t.EscalateAt.IsZero()
+	case DueWait:
+		return t.WaitDue()
 	case DueCallback:
 		if t.Callback == nil {
 			return time.Time{}, false

@@ -32,6 +32,17 @@ const (
 	ListIndex = "ListIndex"
 	attrLPK   = "LPK"
 	attrLSK   = "LSK"
+	// DeskIndex lists a queue's tickets as a desk works them: open ones
+	// most urgent first (priority, then the nearest running limit),
+	// finished ones most recent first.
+	DeskIndex = "DeskIndex"
+	attrQPK   = "QPK"
+	attrQSK   = "QSK"
+	// AgentIndex lists the open tickets a member of staff owns, in the
+	// same order.
+	AgentIndex = "AgentIndex"
+	attrAPK    = "APK"
+	attrASK    = "ASK"
 	// TTLAttribute holds the epoch second after which DynamoDB may delete
 	// an item (rate counters, source claims).
 	TTLAttribute = attrTTL
@@ -60,12 +71,15 @@ func TableDefinition(name string) *dynamodb.CreateTableInput {
 		TableName: aws.String(name),
 		AttributeDefinitions: []types.AttributeDefinition{
 			str(attrPK), str(attrSK), str(attrCPK), str(attrCSK), str(attrDPK), str(attrDSK), str(attrLPK), str(attrLSK),
+			str(attrQPK), str(attrQSK), str(attrAPK), str(attrASK),
 		},
 		KeySchema: key(attrPK, attrSK),
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
 			gsi(ContactIndex, attrCPK, attrCSK),
 			gsi(DueIndex, attrDPK, attrDSK),
 			gsi(ListIndex, attrLPK, attrLSK),
+			gsi(DeskIndex, attrQPK, attrQSK),
+			gsi(AgentIndex, attrAPK, attrASK),
 		},
 		BillingMode: types.BillingModePayPerRequest,
 		StreamSpecification: &types.StreamSpecification{

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -173,7 +174,7 @@ func (s *Service) thread(ctx context.Context, in Inbound) (*ticket.Ticket, error
 	if in.TicketID != "" {
 		t, err := s.Store.Ticket(ctx, in.TicketID)
 		if err == nil {
-			return t, nil
+			return s.survivor(ctx, t)
 		}
 		if !errors.Is(err, ticket.ErrNotFound) {
 			return nil, fmt.Errorf("load ticket %s to thread %s: %w", in.TicketID, in.Source, err)
@@ -189,6 +190,22 @@ func (s *Service) thread(ctx context.Context, in Inbound) (*ticket.Ticket, error
 		}
 	}
 	return nil, nil
+}
+
+// maxMerges bounds following merged tickets to their survivor.
+const maxMerges = 5
+
+// survivor follows a merged ticket to the one it was merged into: later
+// messages from either thread land there.
+func (s *Service) survivor(ctx context.Context, t *ticket.Ticket) (*ticket.Ticket, error) {
+	for i := 0; i < maxMerges && t.MergedIntoID != ""; i++ {
+		next, err := s.Store.Ticket(ctx, t.MergedIntoID)
+		if err != nil {
+			return nil, fmt.Errorf("load ticket %s that %s was merged into: %w", t.MergedInto, t.Ref, err)
+		}
+		t = next
+	}
+	return t, nil
 }
 
 func (s *Service) message(in Inbound) ticket.Message {
@@ -325,9 +342,22 @@ func (s *Service) append(ctx context.Context, t *ticket.Ticket, in Inbound) (Rec
 		// A person writing again about a finished case reopens it; an
 		// autoresponder never does.
 		if !next.Status.Open() && !in.Automatic {
-			next.Status = ticket.Reopened
-			next.AckBy, next.ResolveBy = s.Rules.Deadlines(next.Kind, next.Priority, next.Major, in.At)
+			s.Rules.Reopen(&next, in.At)
 			events = append(events, NewEvent(ticket.EventReopened, in.At, in.Actor, "new message", msg.ID))
+		}
+		if !in.Automatic {
+			next.Pauses = slices.Clone(next.Pauses)
+			// The customer answered: a wait (or the pause after staff's
+			// last word) ends and the resolve clock runs on.
+			if s.Rules.CustomerWrote(&next, in.At) {
+				events = append(events, NewEvent(ticket.EventResumed, in.At, in.Actor, "customer wrote", msg.ID))
+			}
+			// A follow-up is checked for emergencies like a new contact;
+			// nothing else a customer writes lowers what staff set.
+			if e, raised := s.Rules.FollowUp(&next, in.Subject+"\n"+in.Body, in.At, in.Actor); raised {
+				e.MessageID = msg.ID
+				events = append(events, e)
+			}
 		}
 		if in.Callback != nil {
 			next.Callback = in.Callback

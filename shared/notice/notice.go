@@ -72,7 +72,9 @@ type Notice struct {
 	// Keywords are the rules file's keywords that classified the ticket
 	// (empty when the customer's chosen kind decided alone).
 	Keywords []string `json:"keywords"`
-	// Urgent is set for P1 tickets: page someone at any hour.
+	// Urgent is set when a P1 must page someone at any hour: once per
+	// escalation level (opened or raised to P1, escalated), not for the
+	// replies and messages in between (ticket.Pages).
 	Urgent bool `json:"urgent"`
 	// Automatic is set when automatic traffic caused the event (an
 	// out-of-office reply on the ticket, say): the notice is never urgent
@@ -158,7 +160,7 @@ func (b Builder) Build(e ticket.Event, t ticket.Ticket) (Notice, error) {
 		AckBy:           t.AckBy.UTC(),
 		ResolveBy:       t.ResolveBy.UTC(),
 		Keywords:        keywords(t.Keywords),
-		Urgent:          t.Priority == ticket.P1 && !ticket.IsAutomatic(e.Actor),
+		Urgent:          ticket.Pages(e, t),
 		Automatic:       ticket.IsAutomatic(e.Actor),
 		Targets:         []string{"owner:" + t.Owner},
 	}

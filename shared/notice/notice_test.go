@@ -18,17 +18,22 @@ func TestAutomaticEventsNeverPage(t *testing.T) {
 	}
 	tests := []struct {
 		name          string
+		event         ticket.EventType
 		actor         string
 		wantUrgent    bool
 		wantPriority  string
 		wantAutomatic string
 	}{
-		{"a person writing on a P1 ticket pages", "customer", true, "P1", ""},
-		{"an out-of-office reply on a P1 ticket does not", ticket.AutomaticActor("auto-submitted"), false, "P4", "true"},
+		{"a person opening a P1 ticket pages", ticket.EventCreated, "customer", true, "P1", ""},
+		{"an escalation of a P1 pages", ticket.EventEscalated, "frontdesk:sweep", true, "P1", ""},
+		{"a raise to P1 pages", ticket.EventRaised, "customer", true, "P1", ""},
+		{"writing again on a P1 does not page again", ticket.EventMessageAdded, "customer", false, "P1", ""},
+		{"the acknowledgement sent to the customer does not page", ticket.EventReplySent, "frontdesk", false, "P1", ""},
+		{"an out-of-office reply on a P1 ticket does not", ticket.EventMessageAdded, ticket.AutomaticActor("auto-submitted"), false, "P4", "true"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n, err := b.Build(ticket.Event{ID: "01KAQZ8Y5N3J7M9P2R4T6V8X1Y", Type: ticket.EventMessageAdded, At: at, Actor: tt.actor}, tk)
+			n, err := b.Build(ticket.Event{ID: "01KAQZ8Y5N3J7M9P2R4T6V8X1Y", Type: tt.event, At: at, Actor: tt.actor}, tk)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -226,6 +226,17 @@ type Service struct {
 	Zone  *time.Location
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Signer, when set, signs a mail about a ticket: its Message-ID and
+	// Reply-To carry a token naming the ticket, so the customer's answer
+	// threads back whatever their mail program keeps of the headers.
+	Signer ReplySigner
+}
+
+// ReplySigner makes the signed Message-ID and reply address of a mail
+// about a ticket (email.Signer).
+type ReplySigner interface {
+	MessageID(id ticket.ID, domain string) string
+	ReplyAddress(mailbox string, id ticket.ID) string
 }
 
 // DefaultAckEvery is the least time between acknowledgements of a ticket.
@@ -378,7 +389,7 @@ func (s *Service) send(ctx context.Context, r Request) (Sent, error) {
 		case ticket.SMS:
 			sent.ProviderID, err = s.Texts.Send(ctx, to.Phone, c.Text)
 		case ticket.Email:
-			m := s.mail(r, to.Email, c, at)
+			m := s.mail(r, t, to.Email, c, at)
 			msg.Meta["messageId"] = m.MessageID
 			sent.ProviderID, err = s.Mail.SendMail(ctx, m)
 		}
@@ -480,16 +491,21 @@ func (s *Service) claim(ctx context.Context, r Request, t *ticket.Ticket, at *ti
 
 // mail builds a mail from the service's mailbox, threaded and marked
 // automatic as the purpose says.
-func (s *Service) mail(r Request, to string, c Content, at time.Time) Mail {
+func (s *Service) mail(r Request, t *ticket.Ticket, to string, c Content, at time.Time) Mail {
 	domain := "frontdesk.invalid"
-	if a, err := mail.ParseAddress(s.From); err == nil {
-		domain = a.Address[strings.LastIndexByte(a.Address, '@')+1:]
+	from, err := mail.ParseAddress(s.From)
+	if err == nil {
+		domain = from.Address[strings.LastIndexByte(from.Address, '@')+1:]
 	}
 	m := Mail{
 		From: s.From, To: to, Subject: c.Subject, Text: c.Text, Date: at,
 		MessageID: string(ticket.NewID(at)) + "@" + domain,
 		InReplyTo: r.InReplyTo, References: r.References,
 		Headers: map[string]string{"Auto-Submitted": r.Purpose.AutoSubmitted()},
+	}
+	if s.Signer != nil && t != nil && from != nil {
+		m.MessageID = s.Signer.MessageID(t.ID, domain)
+		m.Headers["Reply-To"] = (&mail.Address{Name: from.Name, Address: s.Signer.ReplyAddress(from.Address, t.ID)}).String()
 	}
 	if r.Purpose.Automatic() {
 		// Outlook and Exchange honour this rather than RFC 3834.

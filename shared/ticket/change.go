@@ -65,6 +65,24 @@ type Change struct {
 	// that instant in the same write, for a channel that acknowledges
 	// right after (and gives the slot back if it cannot).
 	AckAt time.Time
+	// Request, when set, is the staff request the change answers: its
+	// answer is stored under its idempotency key in the same write, so a
+	// retried request replays the answer instead of acting twice. A key
+	// already answered fails the change with ErrAnswered.
+	Request *Answer
+}
+
+// Answer is a request's answer kept under its idempotency key.
+type Answer struct {
+	// Key is the idempotency key, scoped by the caller (per member of
+	// staff).
+	Key    string
+	Status int
+	Body   []byte
+	// Token is the claim's token when the key was claimed before acting
+	// (an action that sends something); the answer then replaces that
+	// claim only.
+	Token string
 }
 
 // Errors stores return; callers check them with errors.Is and errors.As.
@@ -75,6 +93,9 @@ var (
 	ErrConflict = errors.New("ticket changed concurrently")
 	// ErrRefTaken: the new ticket's reference is in use; pick another.
 	ErrRefTaken = errors.New("reference already taken")
+	// ErrAnswered: the request's idempotency key already has an answer (or
+	// another attempt holds it); replay that answer.
+	ErrAnswered = errors.New("request already answered")
 )
 
 // DuplicateError reports a source that was already received: TicketID and

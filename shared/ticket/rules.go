@@ -107,7 +107,11 @@ type Rules struct {
 	Calendar Calendar
 	VIPQueue string
 	Kinds    []KindRule
-	byKind   map[Kind]*KindRule
+	// Wait is how long a wait on a silent customer lasts before the
+	// reminder, and again before the ticket resolves itself
+	// (DefaultWaitSpan when zero).
+	Wait   Span
+	byKind map[Kind]*KindRule
 	// matchers in rule order, keywords normalised.
 	matchers []matcher
 }
@@ -321,15 +325,7 @@ func (r *Rules) index(k Kind) int {
 // of kind k opened at t; resolve is zero for kinds with no resolve limit.
 // Emergencies (and anything raised to P1) count the clock at every hour.
 func (r *Rules) Deadlines(k Kind, p Priority, major bool, t time.Time) (ack, resolve time.Time) {
-	rule := r.byKind[k]
-	ackSpan, resSpan := rule.Ack, rule.Resolve
-	if major && !rule.ResolveMajor.IsZero() {
-		resSpan = rule.ResolveMajor
-	}
-	if p == P1 && k != Emergency {
-		em := r.byKind[Emergency]
-		ackSpan, resSpan = em.Ack, em.Resolve
-	}
+	ackSpan, resSpan := r.spans(k, p, major)
 	ack = ackSpan.After(r.Calendar, t)
 	if !resSpan.IsZero() {
 		resolve = resSpan.After(r.Calendar, t)

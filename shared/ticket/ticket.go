@@ -90,15 +90,21 @@ func (p *Priority) UnmarshalJSON(b []byte) error {
 type Status string
 
 // The statuses: new → acknowledged → in_progress → resolved → closed, and
-// reopened (after a low survey score or a new message on a resolved case).
+// reopened (after a low survey score or a new message on a resolved case);
+// waiting while staff wait for the customer or a third party. lifecycle.go
+// holds the machine.
 const (
 	New          Status = "new"
 	Acknowledged Status = "acknowledged"
 	InProgress   Status = "in_progress"
+	Waiting      Status = "waiting"
 	Resolved     Status = "resolved"
 	Closed       Status = "closed"
 	Reopened     Status = "reopened"
 )
+
+// Statuses lists every status in the order of a ticket's life.
+var Statuses = []Status{New, Acknowledged, InProgress, Waiting, Resolved, Closed, Reopened}
 
 // Open reports whether a ticket in status s still needs work.
 func (s Status) Open() bool { return s != Resolved && s != Closed }
@@ -118,6 +124,8 @@ type Direction string
 const (
 	Inbound  Direction = "in"
 	Outbound Direction = "out"
+	// Internal marks a note staff keep on the ticket: never sent.
+	Internal Direction = "note"
 )
 
 // Attachment describes a file that came with a message; the bytes live in
@@ -171,6 +179,9 @@ const (
 	FaultProvider Fault = "provider"
 	FaultCustomer Fault = "customer"
 	FaultNobody   Fault = "nobody"
+	// FaultUncontrollable: nobody could have prevented it (weather, a
+	// third party's works).
+	FaultUncontrollable Fault = "uncontrollable"
 )
 
 // Ticket is one case: every contact about the same matter lands on it.
@@ -205,6 +216,29 @@ type Ticket struct {
 	AckBy     time.Time `json:"ackBy"`
 	ResolveBy time.Time `json:"resolveBy,omitzero"`
 	Callback  *Callback `json:"callback,omitempty"`
+	// Agent is the member of staff personally responsible (first-contact
+	// ownership): the first to acknowledge, changed only by assign or
+	// transfer. Owner stays the queue.
+	Agent string `json:"agent,omitempty"`
+	// AckedAt is the first response: an acknowledgement or a reply by
+	// staff. It meets the acknowledge limit for good.
+	AckedAt    time.Time `json:"ackedAt,omitzero"`
+	ResolvedAt time.Time `json:"resolvedAt,omitzero"`
+	Resolution string    `json:"resolution,omitempty"`
+	// ClockStart is when the current time limits started: creation, or
+	// the last reopening (CreatedAt when zero).
+	ClockStart time.Time `json:"clockStart,omitzero"`
+	// Pauses are the finished pauses of the resolve clock; Pause is the
+	// one running, if any. The resolve limit is moved by the time paused.
+	Pauses []Pause `json:"pauses,omitempty"`
+	Pause  *Pause  `json:"pause,omitempty"`
+	// Escalations records each breached limit and the ladder level it
+	// reached; EscalateAt is when the next level falls due.
+	Escalations []Escalation `json:"escalations,omitempty"`
+	EscalateAt  time.Time    `json:"escalateAt,omitzero"`
+	// MergedInto names the ticket this one was merged into.
+	MergedInto   Ref `json:"mergedInto,omitempty"`
+	MergedIntoID ID  `json:"mergedIntoId,omitempty"`
 	// Version counts writes, for optimistic concurrency.
 	Version  int       `json:"version"`
 	Messages []Message `json:"messages,omitempty"`
@@ -230,6 +264,15 @@ const (
 	EventReopened          EventType = "reopened"
 	EventClosed            EventType = "closed"
 	EventReplySent         EventType = "reply_sent"
+	EventNoteAdded         EventType = "note_added"
+	EventTransferred       EventType = "transferred"
+	EventWaiting           EventType = "waiting"
+	EventResumed           EventType = "resumed"
+	EventMerged            EventType = "merged"
+	EventReclassified      EventType = "reclassified"
+	EventWaitReminded      EventType = "wait_reminded"
+	// EventRaised: a follow-up message raised the ticket to P1.
+	EventRaised EventType = "priority_raised"
 )
 
 // Event is one entry of a ticket's append-only history: who did what, when.

@@ -1,0 +1,104 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/frontdesk/frontdesk/shared/outbound"
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+// Outbound is the one service every message to a customer goes through
+// (outbound.Service).
+type Outbound interface {
+	Send(ctx context.Context, r outbound.Request) (outbound.Sent, error)
+}
+
+// Channels replies through the outbound service, which picks the channel
+// (the ticket's own; for a web ticket, a text when the customer gave a
+// phone number, else mail), refuses opted-out numbers and undeliverable
+// addresses, and records the reply with its provider ID so the customer's
+// answer threads back. A mail reply carries the thread's In-Reply-To and
+// References, and the outbound service signs its Message-ID and Reply-To.
+type Channels struct {
+	Out     Outbound
+	Tickets interface {
+		View(ctx context.Context, id ticket.ID) (*ticket.Ticket, error)
+	}
+}
+
+var _ Messenger = (*Channels)(nil)
+
+// Reply sends text to t's customer and records it. The key is the ticket
+// and the version the reply was decided at: a retried action sends
+// nothing twice.
+func (c *Channels) Reply(ctx context.Context, t *ticket.Ticket, text, actor string) (ticket.Message, error) {
+	r := outbound.Request{
+		Ticket: t, Purpose: outbound.Reply, Actor: actor,
+		Key: "reply#" + string(t.ID) + "#" + strconv.Itoa(t.Version),
+	}
+	subject := ""
+	if outbound.Channel(t) == ticket.Email {
+		full, err := c.Tickets.View(ctx, t.ID)
+		if err != nil {
+			return ticket.Message{}, err
+		}
+		subject, r.InReplyTo, r.References = thread(full)
+	}
+	r.Render = func(ticket.Channel, ticket.Language) outbound.Content {
+		return outbound.Content{Subject: subject, Text: text}
+	}
+	sent, err := c.Out.Send(ctx, r)
+	switch {
+	case errors.Is(err, outbound.ErrOptedOut), errors.Is(err, outbound.ErrUndeliverable),
+		errors.Is(err, outbound.ErrNoContact), errors.Is(err, outbound.ErrNoChannel):
+		return ticket.Message{}, fmt.Errorf("%w: %w", ErrUnreachable, err)
+	case err != nil && sent.ProviderID == "":
+		return ticket.Message{}, err
+	}
+	// Sent but perhaps not recorded: the message is out either way.
+	return ticket.Message{
+		ID: sent.MessageID, Direction: ticket.Outbound, Channel: sent.Channel, Subject: sent.Subject,
+		Body: sent.Text, At: sent.At, SourceID: sent.ProviderID,
+	}, nil
+}
+
+// maxReferences bounds the References header.
+const maxReferences = 10
+
+// thread returns the reply's subject and threading headers from the
+// ticket's mail so far.
+func thread(t *ticket.Ticket) (subject, inReplyTo string, refs []string) {
+	subject = "[" + string(t.Ref) + "] " + t.Summary
+	for _, m := range t.Messages {
+		if m.Channel != ticket.Email || m.Direction == ticket.Internal {
+			continue
+		}
+		id := m.SourceID
+		if m.Direction == ticket.Inbound {
+			id = m.Meta["messageId"]
+			if id != "" {
+				inReplyTo = id
+			}
+			if m.Subject != "" && !m.Automatic {
+				subject = m.Subject
+			}
+		}
+		if id != "" {
+			refs = append(refs, id)
+		}
+	}
+	if len(refs) > maxReferences {
+		refs = append(refs[:1], refs[len(refs)-maxReferences+1:]...)
+	}
+	if !strings.Contains(subject, string(t.Ref)) {
+		subject = "[" + string(t.Ref) + "] " + subject
+	}
+	if !strings.HasPrefix(strings.ToLower(subject), "re:") {
+		subject = "Re: " + subject
+	}
+	return subject, inReplyTo, refs
+}

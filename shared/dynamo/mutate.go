@@ -1,0 +1,51 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+// Attempts bounds Mutate's read-decide-write rounds.
+const Attempts = 8
+
+// ErrUnchanged is what a decide function returns when there is nothing to
+// write; Mutate then returns it with the ticket as read.
+var ErrUnchanged = errors.New("nothing to change")
+
+// Mutate is the one read-decide-write loop for changes that may be
+// retried on a fresh read (a sweep, a customer's message): it reads the
+// ticket, asks decide for the change, and applies it with the version
+// check; when the ticket changed meanwhile it reads again and decides
+// again. decide gets the ticket as stored and returns the change to
+// apply (with Prev and PrevVersion filled in by Mutate), or ErrUnchanged.
+func (st *Store) Mutate(ctx context.Context, id ticket.ID, decide func(t *ticket.Ticket) (ticket.Change, error)) (*ticket.Ticket, error) {
+	for i := 0; i < Attempts; i++ {
+		t, err := st.Ticket(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		c, err := decide(t)
+		if errors.Is(err, ErrUnchanged) {
+			return t, ErrUnchanged
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.Prev, c.PrevVersion = t, t.Version
+		if c.Ticket.Version != t.Version+1 {
+			return nil, fmt.Errorf("change %s: version %d does not follow %d", t.Ref, c.Ticket.Version, t.Version)
+		}
+		err = st.Apply(ctx, c)
+		if errors.Is(err, ticket.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return c.Ticket, nil
+	}
+	return nil, fmt.Errorf("change ticket %s: still changing after %d tries: %w", id, Attempts, ticket.ErrConflict)
+}
