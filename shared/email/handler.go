@@ -5,6 +5,7 @@
 package email
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/frontdesk/frontdesk/shared/deadline"
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/mailparse"
 	"github.com/frontdesk/frontdesk/shared/ticket"
@@ -85,6 +87,10 @@ type Quarantine interface {
 // Handler consumes the SQS queue fed by the SES receipt rule's S3 action
 // (SES → S3 → SNS → SQS).
 type Handler struct {
+	// RecordDeadline bounds the work for one mail, every AWS call
+	// included (DefaultRecordDeadline when zero): a stalled dependency
+	// fails the mail, which the queue delivers again.
+	RecordDeadline time.Duration
 	// Objects reads the raw mail and stores attachments.
 	Objects Objects
 	// Intake makes tickets.
@@ -136,12 +142,19 @@ func (h *Handler) now() time.Time {
 	return time.Now().UTC()
 }
 
+// DefaultRecordDeadline bounds one mail's handling (a 40 MB mail
+// included), well inside the function's 90 s timeout.
+const DefaultRecordDeadline = 60 * time.Second
+
 // Handle processes one batch and reports the records to retry. A record
 // that can never succeed is quarantined and not retried.
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var resp events.SQSEventResponse
 	for _, rec := range ev.Records {
-		if err := h.record(ctx, rec); err != nil {
+		rctx, cancel := deadline.Within(ctx, cmp.Or(h.RecordDeadline, DefaultRecordDeadline))
+		err := h.record(rctx, rec)
+		cancel()
+		if err != nil {
 			slog.ErrorContext(ctx, "email delivery failed", "sqsMessageId", rec.MessageId, "err", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 		}

@@ -1,11 +1,15 @@
 package notice
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/frontdesk/frontdesk/shared/deadline"
 )
 
 // publisher sends notices and returns the ones that failed for good.
@@ -19,7 +23,14 @@ type Handler struct {
 	Builder   Builder
 	Publisher publisher
 	Log       *slog.Logger
+	// Deadline bounds publishing one batch, retries included
+	// (DefaultDeadline when zero): a stalled SNS fails the batch's
+	// records, which the stream delivers again, instead of the invocation.
+	Deadline time.Duration
 }
+
+// DefaultDeadline bounds publishing one batch.
+const DefaultDeadline = 20 * time.Second
 
 // NewHandler returns the notifier over a publisher.
 func NewHandler(b Builder, p *Publisher, log *slog.Logger) *Handler {
@@ -61,7 +72,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		notices = append(notices, n)
 		seqs = append(seqs, seq)
 	}
-	for _, f := range h.Publisher.Publish(ctx, notices) {
+	pctx, cancel := deadline.Within(ctx, cmp.Or(h.Deadline, DefaultDeadline))
+	defer cancel()
+	for _, f := range h.Publisher.Publish(pctx, notices) {
 		n := notices[f.Index]
 		log.ErrorContext(ctx, "notice not published", "noticeId", n.ID, "ref", n.Ref, "event", n.Event,
 			"sequenceNumber", seqs[f.Index], "permanent", errors.As(f.Err, new(permanent)), "err", f.Err)

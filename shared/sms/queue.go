@@ -1,11 +1,15 @@
 package sms
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/frontdesk/frontdesk/shared/deadline"
 )
 
 // QueueHandler consumes the inbound queue (End User Messaging → SNS →
@@ -16,7 +20,15 @@ type QueueHandler struct {
 	Service *Service
 	// Workers bounds the records handled at once (10 when zero).
 	Workers int
+	// Deadline bounds the work for one record, every AWS call included
+	// (DefaultRecordDeadline when zero): a stalled dependency fails the
+	// record, which the queue delivers again, instead of the invocation.
+	Deadline time.Duration
 }
+
+// DefaultRecordDeadline bounds one text's handling, well inside the
+// function's 30 s timeout.
+const DefaultRecordDeadline = 20 * time.Second
 
 // Handle is the Lambda handler.
 func (h *QueueHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
@@ -36,7 +48,9 @@ func (h *QueueHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.S
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if err := h.record(ctx, rec); err != nil {
+			rctx, cancel := deadline.Within(ctx, cmp.Or(h.Deadline, DefaultRecordDeadline))
+			defer cancel()
+			if err := h.record(rctx, rec); err != nil {
 				slog.ErrorContext(ctx, "sms record failed", "messageId", rec.MessageId, "err", err)
 				mu.Lock()
 				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})

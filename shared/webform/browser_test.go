@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/frontdesk/frontdesk/local/awslocal"
+	"github.com/frontdesk/frontdesk/local/testenv"
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/ticket"
@@ -160,7 +161,7 @@ func (s *switchReceiver) Receive(ctx context.Context, in intake.Inbound) (intake
 func TestStalledStorageInBrowser(t *testing.T) {
 	r := newRig(t, webform.Config{})
 	rules := ticket.MustDefaultRules(shanghai)
-	stalledStore := dynamo.New(awslocal.DynamoDB(stalled(t)), "frontdesk-test-tickets")
+	stalledStore := dynamo.New(awslocal.DynamoDB(testenv.Stalled(t)), "frontdesk-test-tickets")
 	good := &intake.Service{Store: r.store, Rules: rules, Region: "CN", Now: func() time.Time { return now }}
 	bad := &intake.Service{Store: stalledStore, Rules: rules, Region: "CN", Now: func() time.Time { return now }}
 	recv := &switchReceiver{cur: bad}

@@ -3,10 +3,8 @@ package webform_test
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/frontdesk/frontdesk/local/awslocal"
+	"github.com/frontdesk/frontdesk/local/testenv"
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/ticket"
@@ -219,37 +218,6 @@ func TestLimitedShowsEmergencyLine(t *testing.T) {
 	}
 }
 
-// stalled listens on 127.0.0.1 and accepts connections without ever
-// answering: a dependency that hangs. It closes them at the test's end.
-func stalled(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	tb.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return "http://" + ln.Addr().String()
-}
 
 // TestStalledStorageAnswers503: with DynamoDB accepting connections and
 // never answering, a post is answered 503 with Retry-After within the
@@ -258,7 +226,7 @@ func stalled(tb testing.TB) string {
 // what they typed, the same token (so sending again is one contact) and a
 // message to try again.
 func TestStalledStorageAnswers503(t *testing.T) {
-	store := dynamo.New(awslocal.DynamoDB(stalled(t)), "frontdesk-test-tickets")
+	store := dynamo.New(awslocal.DynamoDB(testenv.Stalled(t)), "frontdesk-test-tickets")
 	rules := ticket.MustDefaultRules(shanghai)
 	svc := &intake.Service{Store: store, Rules: rules, Region: "CN", Now: func() time.Time { return now }}
 	h := webform.New(svc, webform.Config{Calendar: rules.Calendar, Region: "CN", PerIP: 10, Global: 10, Finder: store,
