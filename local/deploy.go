@@ -65,7 +65,7 @@ type deployment struct {
 	// authorize stands in for the HTTP API's JWT authorizer on routes
 	// that name one (Auth.Authorizer); without it such routes answer 401.
 	authorize gateway.Authorizer
-	mu     sync.Mutex
+	mu        sync.Mutex
 	// skipped lists what the template has that local runs do not do.
 	skipped []string
 }

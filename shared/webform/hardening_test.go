@@ -218,7 +218,6 @@ func TestLimitedShowsEmergencyLine(t *testing.T) {
 	}
 }
 
-
 // TestStalledStorageAnswers503: with DynamoDB accepting connections and
 // never answering, a post is answered 503 with Retry-After within the
 // form's deadline instead of hanging until API Gateway gives up: JSON for
