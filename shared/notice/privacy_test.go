@@ -174,7 +174,7 @@ func TestNoCustomerTextReachesNotices(t *testing.T) {
 	texts := &smsSink{}
 	smsSvc := sms.New(r.store, r.svc, sms.MustDefaultKeywords(), texts, "CN")
 	smsHandler := lambda.NewHandler((&sms.QueueHandler{Service: smsSvc}).Handle)
-	form := webform.New(r.svc, webform.Config{Calendar: r.svc.Rules.Calendar, Region: "CN", PerIP: 1000, Global: 1000, Finder: r.store})
+	form := webform.New(r.svc, webform.Config{Calendar: r.svc.Rules.Calendar, Region: "CN", PerIP: 1000, Global: 1000, Finder: r.store, Deadline: 30 * time.Second})
 	formHandler := lambda.NewHandler(httpadapter.NewV2(form).ProxyWithContext)
 	s3c := awslocal.S3(fauxqs)
 	mailBucket := unique("mail")

@@ -69,7 +69,7 @@ type Config struct {
 }
 
 // DefaultDeadline is the form's bound on one request.
-const DefaultDeadline = 5 * time.Second
+const DefaultDeadline = 10 * time.Second
 
 // retryAfter is what a 503 asks the client to wait, in seconds.
 const retryAfter = 30

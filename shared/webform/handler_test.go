@@ -51,6 +51,11 @@ func newRig(tb testing.TB, cfg webform.Config) *rig {
 	if cfg.PerIP == 0 {
 		cfg.PerIP, cfg.Global = 100, 1000
 	}
+	if cfg.Deadline == 0 {
+		// A loaded machine running with -race is slow, not stalled: the
+		// tests of the deadline itself set a short one.
+		cfg.Deadline = 30 * time.Second
+	}
 	h := webform.New(svc, cfg)
 	return &rig{store: store, handler: h, invoke: lambda.NewHandler(httpadapter.NewV2(h).ProxyWithContext)}
 }
