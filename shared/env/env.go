@@ -189,3 +189,15 @@ func (r *Reader) Switch(name string, def bool) bool {
 		return def
 	}
 }
+
+// Span returns a time limit written as the rules file writes them ("15m",
+// "24h", "4bh" for business hours, "3bd" for business days), or the zero
+// span (the default) when unset.
+func (r *Reader) Span(name string) ticket.Span {
+	v := strings.TrimSpace(r.Get(name))
+	s, err := ticket.ParseSpan(v)
+	if err != nil {
+		r.fail(name, "%v", err)
+	}
+	return s
+}
