@@ -39,7 +39,15 @@ type stack struct {
 	urls []string
 	// background work (queue pollers, stream readers) started by setups.
 	wg sync.WaitGroup
+	// staffAuth, when set, wraps the staff API: it verifies the caller
+	// and puts the member of staff in the request context.
+	staffAuth func(http.Handler) http.Handler
 }
+
+// staffAuth is the local authorizer in front of the staff API: it checks
+// the caller's token and puts the member of staff in the request context.
+// Nil serves the staff API with no one signed in (every route answers 401).
+var staffAuth func(http.Handler) http.Handler
 
 // setups wire each part of the system into the stack, in order.
 var setups = []struct {
@@ -51,6 +59,7 @@ var setups = []struct {
 	{"sms", (*stack).sms},
 	{"notify", (*stack).notify},
 	{"email", (*stack).email},
+	{"staff", (*stack).staff},
 }
 
 func envPort(name string, def int) (int, error) {
@@ -91,7 +100,7 @@ func runDev(ctx context.Context, root string) error {
 		}
 		ports[p.env] = v
 	}
-	st := &stack{mux: http.NewServeMux(), table: "frontdesk-local", outbox: &outbox{limit: 1000}}
+	st := &stack{mux: http.NewServeMux(), table: "frontdesk-local", outbox: &outbox{limit: 1000}, staffAuth: staffAuth}
 	fmt.Println("Frontdesk: starting the emulators …")
 	emus, err := startAll(ctx, emulator.Paths{Root: root}, ports["FRONTDESK_DYNAMODB_PORT"], ports["FRONTDESK_FAUXQS_PORT"], ports["FRONTDESK_SES_PORT"])
 	defer emus.stop()
