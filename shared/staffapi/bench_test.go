@@ -3,6 +3,8 @@ package staffapi_test
 import (
 	"context"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -93,9 +95,14 @@ func percentile(d []time.Duration, p float64) time.Duration {
 }
 
 // BenchmarkListTickets measures GET /staff/tickets (first page of 50) at
-// 10k open tickets: one queue for an agent, all six merged for an admin.
+// 10k open tickets (FRONTDESK_BENCH_TICKETS overrides): one queue for an
+// agent, all six merged for an admin.
 func BenchmarkListTickets(b *testing.B) {
-	st, _, _ := benchStore(b, 10000)
+	n := 10000
+	if v, err := strconv.Atoi(os.Getenv("FRONTDESK_BENCH_TICKETS")); err == nil && v > 0 {
+		n = v
+	}
+	st, _, _ := benchStore(b, n)
 	api := staffapi.New(st, &desk.Service{Store: st, Rules: rules}, dynamo.Queues(rules), shanghai)
 	api.Now = func() time.Time { return monday10 }
 	for _, c := range []struct {
