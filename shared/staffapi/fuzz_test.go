@@ -33,7 +33,9 @@ func (memory) View(_ context.Context, id ticket.ID) (*ticket.Ticket, error) {
 func (memory) Queue(_ context.Context, q string, _ time.Time) (dynamo.QueueStats, error) {
 	return dynamo.QueueStats{Queue: q}, nil
 }
-func (memory) Report(_ context.Context, day string) (dynamo.Daily, error) { return dynamo.Daily{Date: day}, nil }
+func (memory) Report(_ context.Context, day string) (dynamo.Daily, error) {
+	return dynamo.Daily{Date: day}, nil
+}
 
 // checking runs the domain's checks, as the desk does, without a table.
 type checking struct{}
