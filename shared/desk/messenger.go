@@ -6,8 +6,19 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/frontdesk/frontdesk/shared/dynamo"
+	"github.com/frontdesk/frontdesk/shared/email"
+	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/outbound"
+	"github.com/frontdesk/frontdesk/shared/ses"
+	"github.com/frontdesk/frontdesk/shared/sms"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -101,4 +112,55 @@ func thread(t *ticket.Ticket) (subject, inReplyTo string, refs []string) {
 		subject = "Re: " + subject
 	}
 	return subject, inReplyTo, refs
+}
+
+// ChannelsConfig is what replies need from the environment.
+type ChannelsConfig struct {
+	Table string
+	// MailFrom is the support mailbox (MAIL_FROM); Keys sign reply tokens
+	// (REPLY_TOKEN_KEYS, or the Secrets Manager secret REPLY_TOKEN_SECRET
+	// names), as the email intake reads them.
+	Mail email.Config
+	// SMS origination number and sender ID (SMS_ORIGINATION_NUMBER,
+	// SMS_SENDER_ID).
+	OriginationNumber, SenderID string
+	DynamoDB, SNS, SES          *string
+}
+
+// ReadChannels reads the replies' configuration through e.
+func ReadChannels(e *env.Reader) ChannelsConfig {
+	secret := e.Optional("REPLY_TOKEN_SECRET", "")
+	var keys [][]byte
+	if secret == "" {
+		keys = e.Keys("REPLY_TOKEN_KEYS", email.MinKeyLength)
+	}
+	return ChannelsConfig{
+		Table: e.String("TABLE_NAME"),
+		Mail: email.Config{
+			From: e.Mailbox("MAIL_FROM"), Keys: keys, KeysSecret: secret,
+			ConfigurationSet: e.Optional("SES_CONFIGURATION_SET", ""), SSM: e.Endpoint("SSM"),
+		},
+		OriginationNumber: e.Optional("SMS_ORIGINATION_NUMBER", ""),
+		SenderID:          e.Optional("SMS_SENDER_ID", ""),
+		DynamoDB:          e.Endpoint("DYNAMODB"), SNS: e.Endpoint("SNS"), SES: e.Endpoint("SESV2"),
+	}
+}
+
+// Build makes the store and the reply channels over AWS clients made from
+// a (fetching the reply-token keys from their secret when configured).
+func (c ChannelsConfig) Build(ctx context.Context, a aws.Config, zone *time.Location) (*dynamo.Store, *Channels, error) {
+	if err := c.Mail.FetchKeys(ctx, a); err != nil {
+		return nil, nil, err
+	}
+	store := dynamo.New(dynamodb.NewFromConfig(a, func(o *dynamodb.Options) { o.BaseEndpoint = c.DynamoDB }), c.Table)
+	store.Zone = zone
+	mailer := ses.New(sesv2.NewFromConfig(a, func(o *sesv2.Options) { o.BaseEndpoint = c.SES }))
+	mailer.ConfigurationSet = c.Mail.ConfigurationSet
+	sender := &sms.SNSSender{Client: sns.NewFromConfig(a, func(o *sns.Options) { o.BaseEndpoint = c.SNS }),
+		OriginationNumber: c.OriginationNumber, SenderID: c.SenderID}
+	out := &outbound.Service{
+		Store: store, Texts: sender, From: c.Mail.From, Zone: zone,
+		Mail: &outbound.SESMailer{Raw: mailer}, Signer: email.Signer{Keys: c.Mail.Keys},
+	}
+	return store, &Channels{Out: out, Tickets: store}, nil
 }

@@ -233,3 +233,15 @@ func (r *Recorder) Getenv(name string) string {
 
 // Read returns the names read so far, in the order first read.
 func (r *Recorder) Read() []string { return append([]string(nil), r.read...) }
+
+// Span returns a time limit written as the rules file writes them ("15m",
+// "24h", "4bh" for business hours, "3bd" for business days), or the zero
+// span (the default) when unset.
+func (r *Reader) Span(name string) ticket.Span {
+	v := strings.TrimSpace(r.Get(name))
+	s, err := ticket.ParseSpan(v)
+	if err != nil {
+		r.fail(name, "%v", err)
+	}
+	return s
+}
