@@ -50,10 +50,18 @@ type Mailer struct {
 
 var _ Messenger = (*Channels)(nil)
 
+// ReplyChannel is the channel a reply to t goes through: mail for mail
+// tickets and for web form tickets with an address, texts otherwise.
+func ReplyChannel(t *ticket.Ticket) ticket.Channel {
+	if t.Channel == ticket.Email || (t.Channel == ticket.Web && t.Contact.Email != "") {
+		return ticket.Email
+	}
+	return ticket.SMS
+}
+
 // Reply sends text to t's customer and records it.
 func (c *Channels) Reply(ctx context.Context, t *ticket.Ticket, text, actor string) (ticket.Message, error) {
-	byMail := t.Channel == ticket.Email || (t.Channel == ticket.Web && t.Contact.Email != "")
-	if byMail {
+	if ReplyChannel(t) == ticket.Email {
 		if c.Mail == nil || t.Contact.Email == "" {
 			return ticket.Message{}, fmt.Errorf("%w: no mail address", ErrUnreachable)
 		}
