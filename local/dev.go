@@ -50,6 +50,7 @@ var setups = []struct {
 }{
 	{"inspection", (*stack).inspection},
 	{"staff sign-in", (*stack).staffAuth},
+	{"staff console", (*stack).console},
 	{"web form", (*stack).webform},
 	{"sms", (*stack).sms},
 	{"notify", (*stack).notify},
