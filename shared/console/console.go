@@ -88,6 +88,9 @@ func (b Backend) Undeliverable(ctx context.Context, addr string) (bool, error) {
 	return b.Store.Undeliverable(ctx, addr)
 }
 
+// icon is the console's tab icon.
+const icon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1f4f8a"/><path d="M4 4h8v2H6v2h5v2H6v2H4z" fill="#fff"/></svg>`
+
 // Console serves the console's pages under /console/.
 type Console struct {
 	svc    Service
@@ -124,6 +127,11 @@ func New(svc Service, auth *staffauth.Console, rules *ticket.Rules) *Console {
 	m.Handle("POST /console/tickets/{ref}", page(c.act))
 	m.Handle("GET /console/report", page(c.report))
 	m.Handle("GET /console/report.csv", page(c.reportCSV))
+	m.HandleFunc("GET /console/icon.svg", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		_, _ = w.Write([]byte(icon))
+	})
 	m.Handle("/console/", page(func(w http.ResponseWriter, r *http.Request, p *pageCtx) {
 		c.render(w, r, http.StatusNotFound, "problem", p, problemData{Message: p.T("notFound")})
 	}))

@@ -117,7 +117,7 @@ var messages = map[string][2]string{
 	"outbound":        {"sent to the customer", "已发给客户"},
 	"note":            {"internal note", "内部备注"},
 	"wholeMail":       {"Show the whole mail", "显示完整邮件"},
-	"automatic":       {"automatic mail", "自动邮件"},
+	"automatic":       {"sent automatically", "自动发送"},
 	"attachments":     {"Attachments", "附件"},
 	"callback":        {"Callback window", "回电时段"},
 	"custZone":        {"customer's time", "客户当地时间"},

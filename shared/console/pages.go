@@ -297,13 +297,14 @@ type ticketData struct {
 	Queues   []string
 	Kinds    []ticket.Kind
 	// F is the form that was posted, for the action it names.
-	F       form
-	Key     string
-	Done    string
-	Replay  bool
-	Problem string
-	Details []string
-	Me      string
+	F          form
+	Key        string
+	Done       string
+	DoneAction ticket.Action
+	Replay     bool
+	Problem    string
+	Details    []string
+	Me         string
 }
 
 type message struct {
@@ -373,7 +374,7 @@ func (c *Console) allowed(t *ticket.Ticket) []ticket.Action {
 func (c *Console) ticketData(r *http.Request, p *pageCtx, t *ticket.Ticket) (*ticketData, error) {
 	now := c.now()
 	d := &ticketData{T: t, Deadline: c.nearest(p, t, now), Allowed: c.allowed(t), Queues: c.queues, Kinds: ticket.Kinds,
-		Key: newKey(), ReplyBy: desk.ReplyChannel(t), Me: p.Who.Subject}
+		Key: newKey(), ReplyBy: desk.ReplyChannel(t), Me: p.Who.Subject, Segments: sms.Count("")}
 	if !t.AckBy.IsZero() {
 		d.AckBy = deadline{At: c.clock(p, t.AckBy)}
 		if !t.AckedAt.IsZero() {
@@ -455,7 +456,7 @@ func (c *Console) ticket(w http.ResponseWriter, r *http.Request, p *pageCtx) {
 		return
 	}
 	if a := ticket.Action(r.URL.Query().Get("done")); slices.Contains(ticket.Actions, a) {
-		d.Done = p.T("act." + string(a))
+		d.Done, d.DoneAction = p.T("act."+string(a)), a
 		d.Replay = r.URL.Query().Get("replayed") == "1"
 	}
 	c.render(w, r, http.StatusOK, "ticket", p, d)
