@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -120,6 +121,12 @@ func tab(t *testing.T, origin string, js bool, w *watch) context.Context {
 		t.Fatal(err)
 	}
 	return ctx
+}
+
+// quoteJS writes s as a JavaScript string literal.
+func quoteJS(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 func shot(t *testing.T, dir, name string) chromedp.Action {
@@ -245,8 +252,46 @@ func browserFlow(t *testing.T, js bool) {
 	if wantText := fmt.Sprintf("SMS segments: %d · %d characters · %s", want.Parts, want.Units, want.Encoding); segments != wantText {
 		t.Errorf("segment count = %q, want %q", segments, wantText)
 	}
+	if js {
+		// The page's count is sms.Count's, whatever the text.
+		for _, text := range []string{"", "hello", "price: 5€ [ok]", strings.Repeat("a", 161), strings.Repeat("停", 70), strings.Repeat("停", 71), "👍 thanks", strings.Repeat("{", 80)} {
+			var got string
+			err := chromedp.Run(a,
+				chromedp.Evaluate(fmt.Sprintf(`(() => { const t = document.querySelector('#reply-text'); t.value = %s; t.dispatchEvent(new Event('input')); })()`, quoteJS(text)), nil),
+				chromedp.Text(`#reply-segments`, &got, chromedp.ByQuery),
+			)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := sms.Count(text)
+			if want := fmt.Sprintf("SMS segments: %d · %d characters · %s", c.Parts, c.Units, c.Encoding); got != want {
+				t.Errorf("segment count of %q = %q, want %q", text, got, want)
+			}
+		}
+	}
 	if got := r.box.bodies(); len(got) == 0 || got[len(got)-1] != reply {
 		t.Errorf("local outbox = %q, want the reply last", got)
+	}
+
+	// On a phone's screen nothing runs off the side.
+	var wide []string
+	err = chromedp.Run(a,
+		emulation.SetDeviceMetricsOverride(390, 844, 3, true),
+		chromedp.Navigate(base+"/console/"),
+		chromedp.WaitVisible(`#tickets`, chromedp.ByQuery),
+		shot(t, dir, "1-queue-phone"),
+		chromedp.Evaluate(`document.documentElement.scrollWidth > 390 ? ['queue'] : []`, &wide),
+		chromedp.Navigate(ticketURL),
+		chromedp.WaitVisible(`#act-note`, chromedp.ByQuery),
+		shot(t, dir, "2-ticket-phone"),
+		chromedp.Evaluate(`document.documentElement.scrollWidth > 390 ? ['ticket'] : []`, &wide),
+		emulation.ClearDeviceMetricsOverride(),
+	)
+	if err != nil {
+		t.Fatalf("read on a phone: %v", err)
+	}
+	if len(wide) > 0 {
+		t.Errorf("the %s page is wider than a phone's screen", wide[0])
 	}
 
 	// Another agent acts at the same time: the first sees the conflict,

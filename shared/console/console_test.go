@@ -157,6 +157,21 @@ func TestActionsConflictAndLanguage(t *testing.T) {
 		t.Fatalf("retry = %d, want the note on the ticket", resp.StatusCode)
 	}
 
+	// Assigned to the second agent by subject: theirs now, under "only mine".
+	assign := formOf(t, body, "assign")
+	assign.Set("agent", "local-agent-2")
+	if _, resp = post(t, agent, r.srv.URL+"/console/tickets/"+string(tk.Ref), assign); resp.StatusCode != http.StatusOK {
+		t.Fatalf("assign = %d", resp.StatusCode)
+	}
+	if mine, _ := get(t, other, r.srv.URL+"/console/?mine=1"); !strings.Contains(mine, `data-ref="`+string(tk.Ref)+`"`) {
+		t.Error("the second agent's own tickets do not list the ticket assigned to them")
+	}
+	body, _ = get(t, agent, r.srv.URL+"/console/?mine=1")
+	if strings.Contains(body, `data-ref="`+string(tk.Ref)+`"`) {
+		t.Error("the first agent's own tickets still list the ticket assigned away")
+	}
+	body, _ = get(t, agent, r.srv.URL+"/console/tickets/"+string(tk.Ref))
+
 	// A reply goes through the SMS texter; an empty one is refused with
 	// the problem stated.
 	reply := formOf(t, body, "reply")
