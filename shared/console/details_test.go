@@ -54,4 +54,17 @@ func TestTicketPageDetails(t *testing.T) {
 	if !strings.Contains(body, "<details><summary>Show the whole mail</summary><pre class=\"body\">"+long) {
 		t.Error("a long mail is not collapsed with its whole text")
 	}
+
+	// A month on, the texted ticket's acknowledgement is overdue: in red,
+	// counted as breached, found by the breached filter.
+	r.console.Now = func() time.Time { return time.Now().Add(30 * 24 * time.Hour) }
+	body, _ = get(t, admin, r.srv.URL+"/console/?breached=yes&channel=sms")
+	row := body[strings.Index(body, `data-ref="`+string(texted.Ref)+`"`):]
+	row = row[:strings.Index(row, "</tr>")]
+	if !strings.Contains(row, `class="overdue">overdue by `) {
+		t.Errorf("the overdue ticket's row = %s, want its deadline in red", row)
+	}
+	if strings.Contains(body, `data-ref="`+string(rc.Ticket.Ref)+`"`) {
+		t.Error("the SMS filter lists a web ticket")
+	}
 }

@@ -61,6 +61,8 @@ type rig struct {
 	sms   *sms.Service
 	box   *outbox
 	srv   *httptest.Server
+	// console is the handler under test; its clock may be moved.
+	console *console.Console
 }
 
 func newRig(t *testing.T) *rig {
@@ -82,9 +84,10 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(console.New(console.Backend{Actions: d, Store: store}, auth, rules))
+	c := console.New(console.Backend{Actions: d, Store: store}, auth, rules)
+	srv := httptest.NewServer(c)
 	t.Cleanup(srv.Close)
-	return &rig{store: store, in: in, sms: svc, box: box, srv: srv}
+	return &rig{store: store, in: in, sms: svc, box: box, srv: srv, console: c}
 }
 
 // text opens (or adds to) a ticket by SMS, as the SMS channel does.
