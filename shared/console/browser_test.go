@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/frontdesk/frontdesk/local/testenv"
 	"github.com/frontdesk/frontdesk/shared/sms"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
@@ -26,45 +26,6 @@ import (
 // EnvScreenshots names a folder for the browser test's screenshots (the
 // test's temporary folder otherwise).
 const EnvScreenshots = "FRONTDESK_SCREENSHOTS"
-
-// browser starts headless Chromium (Debian's package) for the test.
-func browser(tb testing.TB) context.Context {
-	tb.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if testing.Short() {
-			tb.Skip("browser test skipped under -short: chromium is not installed")
-		}
-		tb.Fatal("chromium is not installed (make browser installs Debian's package)")
-	}
-	// Not tb.TempDir: Chromium's helpers may still write to the profile
-	// while the test's own cleanup runs.
-	profile, err := os.MkdirTemp("", "frontdesk-chromium-")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.WindowSize(1200, 900),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	tb.Cleanup(func() {
-		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
-		_ = os.RemoveAll(profile)
-	})
-	return ctx
-}
 
 // watch records what a tab does that a page must not: console errors,
 // uncaught exceptions, requests to another origin.
@@ -92,7 +53,7 @@ func (w *watch) check(t *testing.T) {
 // of staff), JavaScript on or off, and watches its tab.
 func tab(t *testing.T, origin string, js bool, w *watch) context.Context {
 	t.Helper()
-	ctx := browser(t)
+	ctx := testenv.Browser(t, 90*time.Second, chromedp.WindowSize(1200, 900))
 	chromedp.ListenTarget(ctx, func(ev any) {
 		switch ev := ev.(type) {
 		case *runtime.EventConsoleAPICalled:
