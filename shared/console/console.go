@@ -163,8 +163,8 @@ type pageCtx struct {
 	Who  identity.Staff
 	Lang string
 	CSRF string
-	// Path is the request's path and query, for the language switch.
-	Path string
+	// Switch is this page in the other language, filters kept.
+	Switch string
 }
 
 // T translates key into the page's language.
@@ -177,7 +177,13 @@ type pageHandler func(w http.ResponseWriter, r *http.Request, p *pageCtx)
 func (c *Console) staff(h pageHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		who, _ := identity.From(r.Context())
-		p := &pageCtx{Who: who, Lang: language(w, r), CSRF: staffauth.CSRF(r.Context()), Path: r.URL.Path}
+		p := &pageCtx{Who: who, Lang: language(w, r), CSRF: staffauth.CSRF(r.Context())}
+		q := r.URL.Query()
+		q.Set("lang", langZH)
+		if p.Lang == langZH {
+			q.Set("lang", langEN)
+		}
+		p.Switch = r.URL.Path + "?" + q.Encode()
 		if !who.Has(identity.Agent) && !who.Has(identity.Supervisor) && !who.Has(identity.Admin) {
 			c.render(w, r, http.StatusForbidden, "problem", p, problemData{Message: p.T("noRole")})
 			return

@@ -201,9 +201,25 @@ func TestActionsConflictAndLanguage(t *testing.T) {
 	if !strings.Contains(string(b), `<html lang="zh-CN">`) || !strings.Contains(string(b), "队列统计") {
 		t.Error("Accept-Language zh did not give the Chinese page")
 	}
-	body, _ = get(t, agent, r.srv.URL+"/console/?lang=en")
+	body, _ = get(t, agent, r.srv.URL+"/console/?lang=en&kind=repair")
 	if !strings.Contains(body, `<html lang="en">`) {
 		t.Error("?lang=en did not give the English page")
+	}
+	if !strings.Contains(body, `href="/console/?kind=repair&amp;lang=zh"`) {
+		t.Error("the language switch loses the page's filters")
+	}
+
+	// Acting on what someone already did: the conflict page says the
+	// action no longer applies and offers no retry.
+	fresh := r.text(t, "a2", "+8613800138011", "电表又坏了")
+	page, _ = get(t, agent, r.srv.URL+"/console/tickets/"+string(fresh.Ref))
+	theirs, _ = get(t, other, r.srv.URL+"/console/tickets/"+string(fresh.Ref))
+	if _, resp := post(t, other, r.srv.URL+"/console/tickets/"+string(fresh.Ref), formOf(t, theirs, "acknowledge")); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the second agent's acknowledgement = %d", resp.StatusCode)
+	}
+	body, resp = post(t, agent, r.srv.URL+"/console/tickets/"+string(fresh.Ref), formOf(t, page, "acknowledge"))
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, `id="not-allowed"`) || strings.Contains(body, `id="retry-button"`) {
+		t.Errorf("acknowledging what was acknowledged = %d; want the conflict page saying it no longer applies, without a retry", resp.StatusCode)
 	}
 
 	// Reports are for supervisors.
@@ -221,7 +237,7 @@ func TestActionsConflictAndLanguage(t *testing.T) {
 		t.Fatalf("CSV: %q with %d lines, want a header and 14 days", resp.Header.Get("Content-Type"), len(lines))
 	}
 	last := strings.Split(lines[14], ",")
-	if last[1] != "1" || last[13] != "1" {
-		t.Errorf("today's CSV row = %v, want one SMS contact acknowledged", last)
+	if last[1] != "2" || last[13] != "2" {
+		t.Errorf("today's CSV row = %v, want two SMS contacts, both acknowledged", last)
 	}
 }
