@@ -2,6 +2,8 @@ package console_test
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -66,5 +68,26 @@ func TestTicketPageDetails(t *testing.T) {
 	}
 	if strings.Contains(body, `data-ref="`+string(rc.Ticket.Ref)+`"`) {
 		t.Error("the SMS filter lists a web ticket")
+	}
+}
+
+func TestQueuePaging(t *testing.T) {
+	r := newRig(t)
+	for i := range 26 {
+		r.receive(t, ticket.Web, fmt.Sprintf("p%02d", i), ticket.Contact{Phone: fmt.Sprintf("+86138001390%02d", i)}, "", "营业厅几点开门？")
+	}
+	agent := r.client(t, "local-agent")
+	body, _ := get(t, agent, r.srv.URL+"/console/?kind=inquiry")
+	next := regexp.MustCompile(`<a href="([^"]+)" rel="next">`).FindStringSubmatch(body)
+	if n := strings.Count(body, "data-ref="); n != 25 || next == nil {
+		t.Fatalf("first page: %d rows, next link %v; want 25 and a link", n, next)
+	}
+	u := strings.ReplaceAll(next[1], "&amp;", "&")
+	if !strings.Contains(u, "kind=inquiry") {
+		t.Errorf("the next page's link %q drops the filter", u)
+	}
+	body, _ = get(t, agent, r.srv.URL+u)
+	if n := strings.Count(body, "data-ref="); n != 1 || strings.Contains(body, `rel="next"`) || !strings.Contains(body, ">First page</a>") {
+		t.Errorf("second page: %d rows; want the last one, no next link, a link to the first page", n)
 	}
 }
