@@ -105,19 +105,17 @@ func stacked(lang, id, title string, days []dynamo.Daily, series []string, label
 	scale := max(ch.Max, 1)
 	for i, d := range days {
 		b := bar{X: i * barPitch, Label: d.Date[5:]}
-		y := chartH
+		// Each part spans its running total, so the rounding of the parts
+		// never adds up to a bar taller or shorter than the day's total.
 		for j, s := range series {
 			n := pick(d, s)
 			if n == 0 {
 				continue
 			}
-			h := n * chartH / scale
-			if h < 1 {
-				h = 1
-			}
-			y -= h
-			b.Parts = append(b.Parts, part{Y: y, H: h, Fill: palette[j%len(palette)], Name: label(s), Count: n})
+			bottom := chartH - b.Total*chartH/scale
 			b.Total += n
+			top := min(chartH-b.Total*chartH/scale, bottom-1)
+			b.Parts = append(b.Parts, part{Y: top, H: bottom - top, Fill: palette[j%len(palette)], Name: label(s), Count: n})
 		}
 		ch.Bars = append(ch.Bars, b)
 	}
