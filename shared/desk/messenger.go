@@ -43,6 +43,11 @@ type Channels struct {
 
 var _ Messenger = (*Channels)(nil)
 
+// ReplyChannel is the channel a reply to t goes through, as the outbound
+// service picks it: the ticket's own; for a web ticket, a text when the
+// customer gave a phone number, else mail.
+func ReplyChannel(t *ticket.Ticket) ticket.Channel { return outbound.Channel(t) }
+
 // Reply sends text to t's customer and records it. The key is the ticket
 // and the version the reply was decided at: a retried action sends
 // nothing twice.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -21,50 +20,11 @@ import (
 	"github.com/frontdesk/frontdesk/shared/webform"
 )
 
-// browser starts headless Chromium for the test. Chromium is Debian's
-// package, which `make test` installs when it is missing.
-func browser(tb testing.TB) context.Context {
-	tb.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if testing.Short() {
-			tb.Skip("browser test skipped under -short: chromium is not installed")
-		}
-		tb.Fatal("chromium is not installed (make browser installs Debian's package)")
-	}
-	// Not tb.TempDir: Chromium's helpers may still write to the profile
-	// while the test's own cleanup runs.
-	profile, err := os.MkdirTemp("", "frontdesk-chromium-")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	tb.Cleanup(func() {
-		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
-		_ = os.RemoveAll(profile)
-	})
-	return ctx
-}
-
 func TestFormInBrowser(t *testing.T) {
 	r := newRig(t, webform.Config{})
 	srv := httptest.NewServer(r.handler)
 	defer srv.Close()
-	ctx := browser(t)
+	ctx := testenv.Browser(t, 90*time.Second)
 
 	// A good contact: fill in, submit, read the reference off the page.
 	var ref string
@@ -169,7 +129,7 @@ func TestStalledStorageInBrowser(t *testing.T) {
 		Now: func() time.Time { return now }, EmergencyLine: "95598"})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	ctx := browser(t)
+	ctx := testenv.Browser(t, 90*time.Second)
 
 	var notice, name, message string
 	err := chromedp.Run(ctx,
