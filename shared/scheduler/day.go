@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/shared/dynamo"
+	"github.com/frontdesk/frontdesk/shared/sms"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -221,7 +222,7 @@ func (d *Day) remindCustomer(ctx context.Context, id ticket.ID, at time.Time, st
 			return err
 		}
 	}
-	m, err := d.Messages.Reply(ctx, t, text, DayActor)
+	m, err := d.Messages.Send(ctx, t, text, sms.PurposeReminder)
 	if err != nil && !unreachable(err) {
 		// The claim stays: the next run after it times out tries again.
 		return fmt.Errorf("send callback reminder: %w", err)

@@ -12,6 +12,7 @@ import (
 	"github.com/frontdesk/frontdesk/shared/desk"
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/scheduler"
+	"github.com/frontdesk/frontdesk/shared/sms"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -28,7 +29,7 @@ type outbox struct {
 
 func newOutbox() *outbox { return &outbox{sent: map[ticket.ID][]string{}, optedOut: map[string]bool{}} }
 
-func (o *outbox) Reply(_ context.Context, t *ticket.Ticket, text, actor string) (ticket.Message, error) {
+func (o *outbox) Send(_ context.Context, t *ticket.Ticket, text string, _ sms.Purpose) (ticket.Message, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.optedOut[t.Contact.Phone] {

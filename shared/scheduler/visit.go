@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/shared/dynamo"
+	"github.com/frontdesk/frontdesk/shared/sms"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -88,7 +89,7 @@ func (d *Day) visit(ctx context.Context, id ticket.ID, at time.Time, st *DayStat
 	if err != nil || t == nil {
 		return err
 	}
-	m, err := d.Messages.Reply(ctx, t, ticket.SurveyText(t.Language, t.Ref), DayActor)
+	m, err := d.Messages.Send(ctx, t, ticket.SurveyText(t.Language, t.Ref), sms.PurposeSurvey)
 	if unreachable(err) {
 		st.Unreachable++
 		return closeVisit(ticket.VisitNotVisitable, "the customer cannot be reached")
