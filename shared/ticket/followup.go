@@ -280,6 +280,18 @@ func (r *Rules) callback(next *Ticket, req Request, ev func(EventType, string, s
 	return nil
 }
 
+// PlanCallback returns a copy of cb, a window a customer asked for at at
+// (the web form, words in a text), scheduled as the first attempt with
+// its reminders planned; nil for nil.
+func (r *Rules) PlanCallback(cb *Callback, at time.Time) *Callback {
+	if cb == nil {
+		return nil
+	}
+	c := Callback{Start: cb.Start, End: cb.End, Zone: cb.Zone, Attempts: 1}
+	r.plan(&c, at.UTC())
+	return &c
+}
+
 // plan sets when the agent and the customer are reminded of cb, booked
 // at at. The customer's reminder goes CustomerLead before the window, or
 // when that is in their quiet hours the first decent time before it: as
@@ -417,7 +429,7 @@ func (r *Rules) AnswerVisit(t *Ticket, a SurveyAnswer, at time.Time, actor strin
 	ev := func(typ EventType, detail string) {
 		events = append(events, Event{ID: string(NewID(at)), Type: typ, At: at, Actor: actor, Detail: detail})
 	}
-	ev(EventSurveyAnswered, fmt.Sprintf("score %d of 5", a.Score))
+	ev(EventSurveyAnswered, fmt.Sprintf("score=%d", a.Score))
 	if a.Score <= 2 {
 		if next.Status == Resolved || next.Status == Closed {
 			r.reopen(next, at)

@@ -264,3 +264,14 @@ func TestAnswerVisit(t *testing.T) {
 		t.Error("an answer without a survey sent was taken")
 	}
 }
+
+func TestPlanCallback(t *testing.T) {
+	if rules.PlanCallback(nil, time.Now()) != nil {
+		t.Error("PlanCallback(nil) is not nil")
+	}
+	asked := &Callback{Start: at(shanghai, "2026-11-24 14:00"), End: at(shanghai, "2026-11-24 15:00"), Zone: "Asia/Shanghai", Status: CallbackCompleted}
+	cb := rules.PlanCallback(asked, at(shanghai, "2026-11-23 11:00"))
+	if cb == asked || !cb.Scheduled() || cb.Attempts != 1 || !cb.AgentAt.Equal(at(shanghai, "2026-11-24 13:45")) || !cb.RemindAt.Equal(at(shanghai, "2026-11-24 12:00")) {
+		t.Errorf("PlanCallback = %+v, want a scheduled first attempt with both reminders", cb)
+	}
+}
