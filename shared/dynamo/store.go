@@ -449,10 +449,22 @@ const (
 	DueEscalate = "escalate"
 	// DueWait is when a wait on a silent customer needs its next step.
 	DueWait = "wait"
+	// DueCallbackAgent is when the owning agent is reminded of a callback.
+	DueCallbackAgent = "cbagent"
+	// DueCallbackMissed is when a callback's window ends: missed unless
+	// staff recorded how it went.
+	DueCallbackMissed = "cbmissed"
+	// DueCallbackCustomer is when the customer is next messaged about a
+	// callback (the reminder, or that we tried).
+	DueCallbackCustomer = "cbcustomer"
+	// DueVisit is when a return visit needs its next step: the survey, or
+	// closing it unanswered.
+	DueVisit = "visit"
 )
 
 // DueKinds lists the due kinds a ticket can have.
-var DueKinds = []string{DueAck, DueResolve, DueCallback, DueEscalate, DueWait}
+var DueKinds = []string{DueAck, DueResolve, DueCallback, DueEscalate, DueWait,
+	DueCallbackAgent, DueCallbackMissed, DueCallbackCustomer, DueVisit}
 
 // dueAt returns when the ticket's due entry of kind falls due, or false
 // when the ticket has none of that kind in its current state.
@@ -470,10 +482,15 @@ func dueAt(t *ticket.Ticket, kind string) (time.Time, bool) {
 	case DueWait:
 		return t.WaitDue()
 	case DueCallback:
-		if t.Callback == nil {
-			return time.Time{}, false
-		}
-		return t.Callback.Start, t.Status.Open()
+		return t.CallbackDue()
+	case DueCallbackAgent:
+		return t.AgentDue()
+	case DueCallbackMissed:
+		return t.MissedDue()
+	case DueCallbackCustomer:
+		return t.CustomerDue()
+	case DueVisit:
+		return t.VisitDue()
 	}
 	return time.Time{}, false
 }

@@ -262,7 +262,7 @@ func (s *Service) create(ctx context.Context, in Inbound) (Receipt, error) {
 		Summary:        ticket.Summarize(in.Subject, in.Body),
 		CreatedAt:      in.At,
 		UpdatedAt:      in.At,
-		Callback:       in.Callback,
+		Callback:       s.Rules.PlanCallback(in.Callback, in.At),
 		Version:        1,
 	}
 	t.AckBy, t.ResolveBy = s.Rules.Deadlines(t.Kind, t.Priority, t.Major, in.At)
@@ -360,7 +360,7 @@ func (s *Service) append(ctx context.Context, t *ticket.Ticket, in Inbound) (Rec
 			}
 		}
 		if in.Callback != nil {
-			next.Callback = in.Callback
+			next.Callback = s.Rules.PlanCallback(in.Callback, in.At)
 		}
 		// A callback asked for without a window (the SMS callback keyword)
 		// is recorded too: on an existing ticket the message alone would

@@ -85,29 +85,11 @@ func ReminderText(ref ticket.Ref) string {
 // Run sweeps as if at at: everything due in [last run − overlap, at].
 func (s *Sweep) Run(ctx context.Context, at time.Time) (Stats, error) {
 	at = at.UTC()
-	overlap, look := s.Overlap, s.FirstLookback
-	if overlap <= 0 {
-		overlap = DefaultOverlap
-	}
-	if look <= 0 {
-		look = DefaultFirstLookback
-	}
-	from := at.Add(-look)
-	last, err := s.Store.SweptUntil(ctx, Job)
-	switch {
-	case err == nil:
-		from = last.Add(-overlap)
-	case !errors.Is(err, ticket.ErrNotFound):
+	from, to, err := window(ctx, s.Store, Job, at, s.Overlap, s.FirstLookback)
+	if err != nil {
 		return Stats{}, err
 	}
-	if from.After(at) {
-		// Ticked back in time (a tester jumping about): sweep the overlap.
-		from = at.Add(-overlap)
-	}
 	st := Stats{From: from, To: at}
-	// The range is [from, to): to just after at, so what falls due at
-	// at is swept now.
-	to := at.Add(time.Nanosecond)
 	seen := map[ticket.ID]bool{}
 	var order []ticket.ID
 	for _, k := range kinds {
@@ -142,6 +124,31 @@ func (s *Sweep) Run(ctx context.Context, at time.Time) (Stats, error) {
 	slog.InfoContext(ctx, "sweep done", "from", from, "to", at, "read", st.Read, "tickets", st.Tickets,
 		"escalated", st.Escalated, "reminded", st.Reminded, "resolved", st.Resolved)
 	return st, nil
+}
+
+// window returns the range of the due index a job run at at reads:
+// from its last finished run less the overlap (or the first lookback) to
+// just after at, so what falls due at at is handled now.
+func window(ctx context.Context, st Store, job string, at time.Time, overlap, look time.Duration) (from, to time.Time, err error) {
+	if overlap <= 0 {
+		overlap = DefaultOverlap
+	}
+	if look <= 0 {
+		look = DefaultFirstLookback
+	}
+	from = at.Add(-look)
+	last, err := st.SweptUntil(ctx, job)
+	switch {
+	case err == nil:
+		from = last.Add(-overlap)
+	case !errors.Is(err, ticket.ErrNotFound):
+		return time.Time{}, time.Time{}, err
+	}
+	if from.After(at) {
+		// Ticked back in time (a tester jumping about): sweep the overlap.
+		from = at.Add(-overlap)
+	}
+	return from, at.Add(time.Nanosecond), nil
 }
 
 // check takes one ticket through what is due at at.

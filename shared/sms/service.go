@@ -185,8 +185,8 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 			// to thread onto, and no blast.
 		case err == nil:
 			in.TicketID = id
-			if score, ok := surveyScore(m.Body); ok && sent.Meta["purpose"] == string(PurposeSurvey) {
-				return s.survey(ctx, in, score)
+			if ans, ok := surveyAnswer(m.Body, sent); ok {
+				return s.survey(ctx, in, ans)
 			}
 		case errors.Is(err, ticket.ErrNotFound) && id != "":
 			// Ours, though the sent message itself is gone: still its ticket.
@@ -390,18 +390,10 @@ func (s *Service) keywordReply(ctx context.Context, src ticket.Source, phone str
 	return out, nil
 }
 
-// surveyScore reads a lone digit 1–5 (full-width digits too).
-func surveyScore(body string) (int, bool) {
-	f := keywordForm(body)
-	if len(f) != 1 || f[0] < '1' || f[0] > '5' {
-		return 0, false
-	}
-	return int(f[0] - '0'), true
-}
-
 // survey records a survey answer on the ticket the survey was sent for:
 // the message and a survey_answered event (detail "score=N") in one write.
-func (s *Service) survey(ctx context.Context, in intake.Inbound, score int) (Outcome, error) {
+func (s *Service) survey(ctx context.Context, in intake.Inbound, ans ticket.SurveyAnswer) (Outcome, error) {
+	score := ans.Score
 	msg := ticket.Message{
 		ID: string(ticket.NewID(in.At)), Direction: ticket.Inbound, Channel: ticket.SMS,
 		Body: in.Body, At: in.At, SourceID: in.Source.ID, Meta: in.Meta,
@@ -413,17 +405,11 @@ func (s *Service) survey(ctx context.Context, in intake.Inbound, score int) (Out
 		if err != nil {
 			return Outcome{}, fmt.Errorf("load ticket %s for survey answer %s: %w", in.TicketID, src, err)
 		}
-		next := *t
-		next.Version++
-		if in.At.After(next.UpdatedAt) {
-			next.UpdatedAt = in.At
-		}
+		nt, events := s.answered(t, ans, in.At, msg.ID)
+		next := *nt
 		err = s.Tickets.Apply(ctx, ticket.Change{
-			Ticket: &next, PrevVersion: t.Version, Messages: []ticket.Message{msg}, Source: &src,
-			Events: []ticket.Event{
-				intake.NewEvent(ticket.EventMessageAdded, in.At, "customer", "", msg.ID),
-				intake.NewEvent(ticket.EventSurveyAnswered, in.At, "customer", "score="+strconv.Itoa(score), msg.ID),
-			},
+			Ticket: &next, PrevVersion: t.Version, Prev: t, Messages: []ticket.Message{msg}, Source: &src,
+			Events: append([]ticket.Event{intake.NewEvent(ticket.EventMessageAdded, in.At, "customer", "", msg.ID)}, events...),
 		})
 		var dup *ticket.DuplicateError
 		switch {

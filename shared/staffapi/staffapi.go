@@ -367,6 +367,10 @@ type actionBody struct {
 	Kind       ticket.Kind     `json:"kind"`
 	Priority   ticket.Priority `json:"priority"`
 	Major      *bool           `json:"major"`
+	// Op, Window and Result are a callback action's.
+	Op     ticket.CallbackOp       `json:"op"`
+	Window *ticket.CallbackRequest `json:"window"`
+	Result ticket.CallbackResult   `json:"result"`
 }
 
 // maxBody bounds an action's JSON.
@@ -412,6 +416,7 @@ func (a *API) act(w http.ResponseWriter, r *http.Request, who identity.Staff) {
 		Action: body.Action, Agent: body.Agent, Queue: body.Queue, Reason: body.Reason, Text: body.Text,
 		On: body.On, Into: ticket.Ref(strings.ToUpper(strings.TrimSpace(body.Into))), Resolution: body.Resolution,
 		AtFault: fault, Kind: body.Kind, Priority: body.Priority, Major: body.Major,
+		Op: body.Op, Window: body.Window, Result: body.Result,
 	}}
 	if body.Action == ticket.ActTransfer || (body.Action == ticket.ActAssign && body.Queue != "") {
 		if !slices.Contains(a.Queues, body.Queue) {

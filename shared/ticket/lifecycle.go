@@ -25,10 +25,13 @@ const (
 	ActReopen      Action = "reopen"
 	ActClose       Action = "close"
 	ActClassify    Action = "classify"
+	// ActCallback schedules, reschedules or cancels a callback, or
+	// records how it went (Request.Op).
+	ActCallback Action = "callback"
 )
 
 // Actions lists every action.
-var Actions = []Action{ActAcknowledge, ActAssign, ActTransfer, ActNote, ActReply, ActWait, ActMerge, ActResolve, ActReopen, ActClose, ActClassify}
+var Actions = []Action{ActAcknowledge, ActAssign, ActTransfer, ActNote, ActReply, ActWait, ActMerge, ActResolve, ActReopen, ActClose, ActClassify, ActCallback}
 
 // open lists the statuses of a ticket that still needs work.
 var open = []Status{New, Acknowledged, InProgress, Waiting, Reopened}
@@ -47,6 +50,7 @@ var machine = map[Action][]Status{
 	ActReopen:      {Resolved, Closed},
 	ActClose:       {Resolved},
 	ActClassify:    open,
+	ActCallback:    open,
 }
 
 // Allowed returns the actions that may be taken from status s, in the
@@ -118,6 +122,11 @@ type Request struct {
 	Kind     Kind
 	Priority Priority
 	Major    *bool
+	// Op, Window and Result are a callback action's: what it does, the
+	// window to book (schedule, reschedule) and the outcome (outcome).
+	Op     CallbackOp
+	Window *CallbackRequest
+	Result CallbackResult
 	// Sent is the message a reply (or a wait with text) sent, already
 	// recorded by whoever sent it.
 	Sent *Message
@@ -206,6 +215,25 @@ func (r *Rules) Check(t *Ticket, req Request) error {
 			`atFault must be "provider", "customer", "uncontrollable" or "none"`)
 	case ActReopen:
 		text("reason", req.Reason, MaxReason, true)
+	case ActCallback:
+		scheduled := t.Callback.Scheduled()
+		switch req.Op {
+		case CallbackSchedule:
+			need(!scheduled, "a callback is already scheduled: reschedule or cancel it")
+			need(req.Window != nil, "window is required")
+		case CallbackReschedule:
+			need(scheduled, "no callback is scheduled: schedule one")
+			need(req.Window != nil, "window is required")
+		case CallbackCancel:
+			need(scheduled, "no callback is scheduled")
+			text("reason", req.Reason, MaxReason, true)
+		case CallbackOutcome:
+			need(scheduled, "no callback is scheduled")
+			need(slices.Contains([]CallbackResult{CallbackDone, CallbackNoAnswer, CallbackWrongNumber, CallbackDeclined}, req.Result),
+				`result must be "done", "no_answer", "wrong_number" or "declined"`)
+		default:
+			need(false, `op must be "schedule", "reschedule", "cancel" or "outcome"`)
+		}
 	case ActClassify:
 		need(req.Kind != "" || req.Priority != 0 || req.Major != nil, "classify needs kind, priority or major")
 		need(req.Kind == "" || req.Kind.Valid(), fmt.Sprintf("kind %q is not one of %v", req.Kind, Kinds))
@@ -359,6 +387,10 @@ func (r *Rules) Decide(t *Ticket, req Request) (Outcome, error) {
 			d = append(d, "unchanged")
 		}
 		ev(EventReclassified, strings.Join(d, "; "), "")
+	case ActCallback:
+		if err := r.callback(next, req, ev); err != nil {
+			return Outcome{}, err
+		}
 	case ActMerge:
 		return Outcome{}, errors.New("merge takes two tickets: use Merge")
 	}
@@ -380,6 +412,7 @@ func (r *Rules) resolve(t *Ticket, at time.Time) {
 	}
 	t.Status = Resolved
 	t.ResolvedAt = at
+	r.planVisit(t, at)
 }
 
 // Reopen starts t's clocks again from at: a reopened case gets new limits
@@ -490,6 +523,10 @@ func (t *Ticket) Clone() *Ticket {
 	if t.Callback != nil {
 		cb := *t.Callback
 		c.Callback = &cb
+	}
+	if t.Visit != nil {
+		v := *t.Visit
+		c.Visit = &v
 	}
 	c.Messages = slices.Clone(t.Messages)
 	c.History = slices.Clone(t.History)

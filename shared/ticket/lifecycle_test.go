@@ -31,6 +31,9 @@ func fields(a Action) Request {
 		r.Reason = "still broken"
 	case ActClassify:
 		r.Major = &yes
+	case ActCallback:
+		r.Op = CallbackSchedule
+		r.Window = &CallbackRequest{Date: "2026-11-24", From: "10:00", To: "11:00", TimeZone: "Asia/Shanghai"}
 	}
 	return r
 }
@@ -70,6 +73,7 @@ var want = map[Action]map[Status]Status{
 	ActReopen:      {Resolved: Reopened, Closed: Reopened},
 	ActClose:       {Resolved: Closed},
 	ActClassify:    {New: New, Acknowledged: Acknowledged, InProgress: InProgress, Waiting: InProgress, Reopened: Reopened},
+	ActCallback:    {New: New, Acknowledged: Acknowledged, InProgress: InProgress, Waiting: InProgress, Reopened: Reopened},
 }
 
 func TestStatusMachine(t *testing.T) {

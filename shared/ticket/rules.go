@@ -110,8 +110,12 @@ type Rules struct {
 	// Wait is how long a wait on a silent customer lasts before the
 	// reminder, and again before the ticket resolves itself
 	// (DefaultWaitSpan when zero).
-	Wait   Span
-	byKind map[Kind]*KindRule
+	Wait Span
+	// Callbacks and Visits are how callbacks and return visits are
+	// carried out (DefaultCallbackPolicy, DefaultVisitPolicy where zero).
+	Callbacks CallbackPolicy
+	Visits    VisitPolicy
+	byKind    map[Kind]*KindRule
 	// matchers in rule order, keywords normalised.
 	matchers []matcher
 }

@@ -168,6 +168,32 @@ type Callback struct {
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
 	Zone  string    `json:"timeZone"`
+	// Status is where the callback stands (scheduled when empty);
+	// Outcome is the last outcome staff recorded.
+	Status  CallbackStatus `json:"status,omitempty"`
+	Outcome CallbackResult `json:"outcome,omitempty"`
+	// Attempts numbers this call: 1 for the first, one more after each
+	// no_answer.
+	Attempts int `json:"attempts,omitempty"`
+	// AgentAt is when the owning agent is reminded, AgentReminded when
+	// they were.
+	AgentAt       time.Time `json:"agentAt,omitzero"`
+	AgentReminded time.Time `json:"agentReminded,omitzero"`
+	// RemindAt is when the customer is reminded (zero: no decent time was
+	// left), Reminded when they were.
+	RemindAt time.Time `json:"remindAt,omitzero"`
+	Reminded time.Time `json:"reminded,omitzero"`
+	// Missed is when the window was found ended without an outcome.
+	Missed time.Time `json:"missed,omitzero"`
+	// TriedAt is when the customer is to be told we tried to call (after
+	// the last unanswered attempt), Told when they were.
+	TriedAt time.Time `json:"triedAt,omitzero"`
+	Told    time.Time `json:"told,omitzero"`
+	// Claim is set while a run sends the customer a message about the
+	// callback.
+	Claim time.Time `json:"claim,omitzero"`
+	// MessageID names the last message sent about it.
+	MessageID string `json:"messageId,omitempty"`
 }
 
 // Fault records who was at fault in a complaint, when known.
@@ -216,6 +242,8 @@ type Ticket struct {
 	AckBy     time.Time `json:"ackBy"`
 	ResolveBy time.Time `json:"resolveBy,omitzero"`
 	Callback  *Callback `json:"callback,omitempty"`
+	// Visit is the return visit after a repair or complaint is resolved.
+	Visit *Visit `json:"visit,omitempty"`
 	// Agent is the member of staff personally responsible (first-contact
 	// ownership): the first to acknowledge, changed only by assign or
 	// transfer. Owner stays the queue.
@@ -271,6 +299,15 @@ const (
 	EventMerged            EventType = "merged"
 	EventReclassified      EventType = "reclassified"
 	EventWaitReminded      EventType = "wait_reminded"
+	EventCallbackCancelled EventType = "callback_cancelled"
+	EventCallbackOutcome   EventType = "callback_outcome"
+	// EventCallbackReminded: the customer was reminded of the callback
+	// (or told we tried to call).
+	EventCallbackReminded EventType = "callback_reminded"
+	EventSurveySent       EventType = "survey_sent"
+	// EventVisitClosed: a return visit closed without a score
+	// (unanswered, not visitable, surveyed recently).
+	EventVisitClosed EventType = "visit_closed"
 	// EventRaised: a follow-up message raised the ticket to P1.
 	EventRaised EventType = "priority_raised"
 )

@@ -120,6 +120,9 @@ func TestPostJSONCreatesThenRepeats(t *testing.T) {
 		Contact: ticket.Contact{Name: "陈小姐", Phone: "+8613800138000", Email: "Chen.Li@example.com"},
 		Callback: &ticket.Callback{
 			Start: time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 25, 3, 30, 0, 0, time.UTC), Zone: "Asia/Shanghai",
+			// Booked as the first attempt: the agent reminded 15 minutes
+			// before, the customer as their quiet hours end (08:00).
+			Attempts: 1, AgentAt: time.Date(2026, 11, 25, 1, 45, 0, 0, time.UTC), RemindAt: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC),
 		},
 	}
 	if got.Kind != want.Kind || got.Priority != want.Priority || got.Owner != want.Owner || got.Contact != want.Contact || got.Status != want.Status || got.Channel != want.Channel {

@@ -1,0 +1,18 @@
+package scheduler_test
+
+import (
+	"testing"
+
+	"github.com/frontdesk/frontdesk/shared/scheduler"
+	"github.com/frontdesk/frontdesk/shared/sms"
+	"github.com/frontdesk/frontdesk/shared/ticket"
+)
+
+func TestTriedTextIsOneSMS(t *testing.T) {
+	for _, lang := range []string{ticket.LangZhHans, ticket.LangZhHant, ticket.LangEn, "fr"} {
+		text := scheduler.TriedText(lang, "FD-7K3MQ9")
+		if seg := sms.Count(text); seg.Parts != 1 {
+			t.Errorf("TriedText(%q) = %q: %d parts, want 1", lang, text, seg.Parts)
+		}
+	}
+}
