@@ -18,7 +18,7 @@ import (
 func main() {
 	log := logs.New(os.Stdout, "scheduler", "")
 	slog.SetDefault(log)
-	_, h, err := scheduler.FromEnv(context.Background(), os.Getenv)
+	h, err := scheduler.FromEnv(context.Background(), os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

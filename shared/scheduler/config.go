@@ -41,7 +41,7 @@ func asOf(payload json.RawMessage) (time.Time, error) {
 // default), SWEEP_OVERLAP (15m), WAIT_ON_CUSTOMER ("3bd"), and what
 // reminders to customers need (MAIL_FROM, REPLY_TOKEN_SECRET or
 // REPLY_TOKEN_KEYS, SMS_ORIGINATION_NUMBER, SMS_SENDER_ID).
-func FromEnv(ctx context.Context, getenv func(string) string) (*Sweep, Handler, error) {
+func FromEnv(ctx context.Context, getenv func(string) string) (Handler, error) {
 	e := env.New(getenv)
 	zone := e.Zone("BUSINESS_TIME_ZONE")
 	rules := e.Rules("RULES_FILE", zone)
@@ -51,15 +51,15 @@ func FromEnv(ctx context.Context, getenv func(string) string) (*Sweep, Handler, 
 	ch := desk.ReadChannels(e)
 	awsCfg := e.AWS()
 	if err := e.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	rules.Wait = wait
 	store, channels, err := ch.Build(ctx, awsCfg, zone)
 	if err != nil {
-		return nil, nil, fmt.Errorf("scheduler: %w", err)
+		return nil, fmt.Errorf("scheduler: %w", err)
 	}
 	s := &Sweep{Store: store, Rules: rules, Ladder: ladder, Reminder: channels, Overlap: overlap}
-	return s, func(ctx context.Context, payload json.RawMessage) (Stats, error) {
+	return func(ctx context.Context, payload json.RawMessage) (Stats, error) {
 		at, err := asOf(payload)
 		if err != nil {
 			return Stats{}, err
