@@ -33,6 +33,11 @@ const (
 	countShards = 16
 )
 
+var (
+	_ blast.Store = (*Store)(nil)
+	_ blast.Pacer = (*Store)(nil)
+)
+
 func blastPK(id string) string { return pBlast + id }
 
 func recipientSK(seq int, phone string) string {
@@ -237,40 +242,40 @@ func (st *Store) ClaimRecipient(ctx context.Context, id string, r blast.Recipien
 }
 
 // ReleaseRecipient gives back a claim whose text was not sent, so that a
-// later delivery tries again; after maxAttempts failed sends the
-// recipient is marked failed instead (and reports true). It runs even when
-// ctx is cancelled.
-func (st *Store) ReleaseRecipient(ctx context.Context, id string, r blast.Recipient, maxAttempts int) (bool, error) {
+// later delivery tries again, recording attempts (the failed sends so
+// far); with failed set the recipient is marked failed instead and
+// counted. It runs even when ctx is cancelled.
+func (st *Store) ReleaseRecipient(ctx context.Context, id string, r blast.Recipient, attempts int, failed bool) error {
 	ctx, cancel := releaseContext(ctx)
 	defer cancel()
 	key := keyOf(blastPK(id), recipientSK(r.Seq, r.Phone))
-	if r.Attempts+1 >= maxAttempts {
+	if failed {
 		err := st.transact(ctx, []types.TransactWriteItem{
 			{Update: &types.Update{
 				TableName: &st.table, Key: key,
 				UpdateExpression:          aws.String("SET #s = :failed, attempts = :n"),
 				ConditionExpression:       aws.String("#s = :claimed"),
 				ExpressionAttributeNames:  map[string]string{"#s": "status"},
-				ExpressionAttributeValues: item{":failed": s(string(blast.Failed)), ":claimed": s(string(blast.Claimed)), ":n": n(int64(r.Attempts + 1))},
+				ExpressionAttributeValues: item{":failed": s(string(blast.Failed)), ":claimed": s(string(blast.Claimed)), ":n": n(int64(attempts))},
 			}},
 			st.count(id, r.Seq, "failed"),
 		})
 		if err != nil {
-			return false, fmt.Errorf("mark recipient of blast %s failed: %w", id, err)
+			return fmt.Errorf("mark recipient of blast %s failed: %w", id, err)
 		}
-		return true, nil
+		return nil
 	}
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &st.table, Key: key,
 		UpdateExpression:          aws.String("SET #s = :pending, attempts = :n REMOVE claimedAt"),
 		ConditionExpression:       aws.String("#s = :claimed"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
-		ExpressionAttributeValues: item{":pending": s(string(blast.Pending)), ":claimed": s(string(blast.Claimed)), ":n": n(int64(r.Attempts + 1))},
+		ExpressionAttributeValues: item{":pending": s(string(blast.Pending)), ":claimed": s(string(blast.Claimed)), ":n": n(int64(attempts))},
 	})
 	if err != nil {
-		return false, fmt.Errorf("release recipient of blast %s: %w", id, err)
+		return fmt.Errorf("release recipient of blast %s: %w", id, err)
 	}
-	return false, nil
+	return nil
 }
 
 // SkipRecipient marks a pending recipient who opted out before their turn:

@@ -108,15 +108,17 @@ func TestRecipientClaimedOnce(t *testing.T) {
 	}
 	// A failed send gives the claim back; the third failure marks it failed.
 	r2 := chunk1[1]
-	if failed, err := st.ReleaseRecipient(ctx, "b2", r2, 2); err != nil || failed {
-		t.Fatalf("ReleaseRecipient = %v, %v", failed, err)
+	if err := st.ReleaseRecipient(ctx, "b2", r2, 1, false); err != nil {
+		t.Fatalf("ReleaseRecipient = %v", err)
 	}
 	if ok, err := st.ClaimRecipient(ctx, "b2", r2, t0); !ok || err != nil {
 		t.Fatalf("claim after release = %v, %v", ok, err)
 	}
-	r2.Attempts = 1
-	if failed, err := st.ReleaseRecipient(ctx, "b2", r2, 2); err != nil || !failed {
-		t.Fatalf("ReleaseRecipient at the last attempt = %v, %v", failed, err)
+	if err := st.ReleaseRecipient(ctx, "b2", r2, 2, true); err != nil {
+		t.Fatalf("ReleaseRecipient failing it = %v", err)
+	}
+	if err := st.ReleaseRecipient(ctx, "b2", r2, 3, true); err == nil {
+		t.Fatal("ReleaseRecipient of a recipient no longer claimed = nil, want an error")
 	}
 	if err := st.SkipRecipient(ctx, "b2", rs[0]); err != nil {
 		t.Fatal(err)
