@@ -43,7 +43,7 @@ func FromEnv(_ context.Context, getenv func(string) string) (*blast.Worker, erro
 	sender, optOuts := channel(snsSender, store)
 	return &blast.Worker{
 		Store: store, Pacer: store, Sender: sender, OptOuts: optOuts, PaceKey: paceKey,
-		Queue: &Queue{Client: sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = sqsEndpoint }), URL: queueURL},
+		Queue:  &Queue{Client: sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = sqsEndpoint }), URL: queueURL},
 		Margin: 3 * time.Second,
 	}, nil
 }
