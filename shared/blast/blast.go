@@ -38,6 +38,8 @@ type State string
 // The states. A blast is planned when created, sends only after a member of
 // staff says so, and ends done (every recipient handled) or cancelled.
 const (
+	// Awaiting: created for an uploaded audience not yet read.
+	Awaiting  State = "awaiting_audience"
 	Planned   State = "planned"
 	Sending   State = "sending"
 	Paused    State = "paused"
@@ -54,10 +56,12 @@ type Action string
 // The actions.
 const (
 	Create Action = "create"
-	Send   Action = "send"
-	Pause  Action = "pause"
-	Resume Action = "resume"
-	Cancel Action = "cancel"
+	// PlanAudience reads an uploaded audience into the plan.
+	PlanAudience Action = "plan"
+	Send         Action = "send"
+	Pause        Action = "pause"
+	Resume       Action = "resume"
+	Cancel       Action = "cancel"
 	// Finish is the sender's: every recipient has been handled.
 	Finish Action = "finish"
 	// Hold is the sender's: quiet hours hold the blast until Detail.
@@ -69,7 +73,7 @@ var transitions = map[Action]map[State]State{
 	Send:   {Planned: Sending},
 	Pause:  {Sending: Paused},
 	Resume: {Paused: Sending},
-	Cancel: {Planned: Cancelled, Sending: Cancelled, Paused: Cancelled},
+	Cancel: {Awaiting: Cancelled, Planned: Cancelled, Sending: Cancelled, Paused: Cancelled},
 	Finish: {Sending: Done},
 }
 

@@ -221,7 +221,8 @@ func (w *Worker) one(ctx context.Context, b *Blast, r Recipient) (stop bool, err
 	if err != nil {
 		return false, release(err, r.Attempts, false)
 	}
-	if err := wait.Sleep(ctx, slot.Sub(w.now())); err != nil {
+	// The slot is on the wall clock shared by every sender, not Now.
+	if err := wait.Sleep(ctx, time.Until(slot)); err != nil {
 		return false, release(err, r.Attempts, false)
 	}
 	// A pause or cancel while waiting for the slot stops the text.
