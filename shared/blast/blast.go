@@ -82,7 +82,8 @@ var transitions = map[Action]map[State]State{
 var ErrTransition = errors.New("blast cannot do that in its state")
 
 // ErrNotFound is returned for a blast that does not exist.
-var ErrNotFound = errors.New("blast not found")
+// It wraps ticket.ErrNotFound.
+var ErrNotFound = fmt.Errorf("blast %w", ticket.ErrNotFound)
 
 // ErrConflict is returned when a blast changed since it was read.
 var ErrConflict = errors.New("blast changed meanwhile")

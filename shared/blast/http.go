@@ -21,20 +21,18 @@ const MaxRequest = 1 << 20
 //	POST /staff/blasts/{id}/audience        read the uploaded audience into the plan
 //	GET  /staff/blasts/{id}                 the blast, its plan and counts
 //	POST /staff/blasts/{id}/send|pause|resume|cancel
-//	GET  /staff/blasts/{id}/replies         the replies, grouped (when Replies is set)
+//	GET  /staff/blasts/{id}/replies         the incident: counts and replies grouped by similarity
 //
 // Creating and acting need a supervisor or an admin, an emergency blast an
 // admin; any member of staff may read.
 type Handler struct {
 	Service *Service
-	// Replies serves the incident's replies; nil answers 404.
-	Replies http.Handler
 	mux     *http.ServeMux
 }
 
 // NewHandler returns the blast routes over svc.
-func NewHandler(svc *Service, replies http.Handler) *Handler {
-	h := &Handler{Service: svc, Replies: replies, mux: http.NewServeMux()}
+func NewHandler(svc *Service) *Handler {
+	h := &Handler{Service: svc, mux: http.NewServeMux()}
 	h.mux.HandleFunc("POST /staff/blasts", h.create)
 	h.mux.HandleFunc("POST /staff/blasts/{id}/audience", h.audience)
 	h.mux.HandleFunc("GET /staff/blasts/{id}", h.status)
@@ -114,11 +112,12 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) replies(w http.ResponseWriter, r *http.Request) {
-	if h.Replies == nil {
-		writeJSON(w, r, http.StatusNotFound, map[string]string{"error": "replies are not served here"})
+	inc, err := h.Service.Incident(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
-	h.Replies.ServeHTTP(w, r)
+	writeJSON(w, r, http.StatusOK, inc)
 }
 
 // fail answers err: 403 for a role that may not, 400 for a bad request,

@@ -53,7 +53,7 @@ func TestStaffCreateAndPlan(t *testing.T) {
 	if _, err := r.store.SetOptOut(ctx, "+8613900000003", true, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	h := blast.NewHandler(r.service(), nil)
+	h := blast.NewHandler(r.service())
 	list := `[{"phone":"13900000001","name":"王","language":"zh"},{"phone":"+86 139 0000 0002","language":"en"},` +
 		`{"phone":"13900000003"},{"phone":"12345"},{"phone":"13900000001"}]`
 	create := `{"kind":"outage","window":{"quiet":"00:00-00:00"},"text":{"zh":"明日9时至17时停水，请储水。","en":"Water off tomorrow 9-17."},"audience":` + list + `}`
@@ -133,7 +133,7 @@ func TestStaffCreateAndPlan(t *testing.T) {
 // TestPauseResumeCancel pauses a blast mid-send, resumes it, and cancels it.
 func TestPauseResumeCancel(t *testing.T) {
 	r := newRig(t)
-	h := blast.NewHandler(r.service(), nil)
+	h := blast.NewHandler(r.service())
 	var list []string
 	for i := range 400 {
 		list = append(list, fmt.Sprintf(`{"phone":"%s"}`, phone(i)))

@@ -37,6 +37,8 @@ type Store interface {
 	SkipRecipient(ctx context.Context, id string, r Recipient) error
 	RecordBlastSent(ctx context.Context, id string, r Recipient, providerID string, at time.Time) error
 	BlastCounts(ctx context.Context, id string) (Counts, error)
+	// Replies returns the replies linked to a blast.
+	Replies(ctx context.Context, id string) ([]Reply, error)
 }
 
 // Pacer hands out send slots at a pace shared by every sender.

@@ -349,3 +349,33 @@ func (s *Service) Status(ctx context.Context, id string) (*Status, error) {
 	}
 	return st, nil
 }
+
+// Incident is what came back from a blast: its counts and its replies
+// grouped by what they say.
+type Incident struct {
+	Blast  string  `json:"blast"`
+	State  State   `json:"state"`
+	Counts Counts  `json:"counts"`
+	Groups []Group `json:"groups"`
+	// Grouping is how long grouping took.
+	Grouping time.Duration `json:"groupingNanos"`
+}
+
+// Incident reads blast id's replies and groups them.
+func (s *Service) Incident(ctx context.Context, id string) (*Incident, error) {
+	b, err := s.Store.Blast(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.Store.BlastCounts(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.Store.Replies(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	g := GroupReplies(rs)
+	return &Incident{Blast: id, State: b.State, Counts: c, Groups: g, Grouping: time.Since(start)}, nil
+}

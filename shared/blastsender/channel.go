@@ -13,3 +13,7 @@ import (
 func channel(sender *sms.SNSSender, store *dynamo.Store) (blast.Sender, blast.OptOuts) {
 	return sender, store
 }
+
+// Replies to blasts are linked by the SMS channel, which finds the link
+// on the ticket table's store.
+var _ sms.BlastReplies = (*dynamo.Store)(nil)

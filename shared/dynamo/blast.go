@@ -482,3 +482,56 @@ func (st *Store) TakeSlot(ctx context.Context, key string, interval time.Duratio
 	}
 	return time.Time{}, fmt.Errorf("take pace slot %s: still contended", key)
 }
+
+const skReply = "REPLY#"
+
+// LinkReply links an inbound text answering the text sent with provider ID
+// providerID to its blast, once per inbound source, and counts it. It
+// returns the blast's ID, or blast.ErrNotFound when the text answered was
+// not part of a blast.
+func (st *Store) LinkReply(ctx context.Context, providerID string, r blast.Reply) (string, error) {
+	id, _, err := st.SentBlast(ctx, providerID)
+	if err != nil {
+		return "", err
+	}
+	it, err := attributevalue.MarshalMapWithOptions(r, jsonTags)
+	if err != nil {
+		return "", fmt.Errorf("encode reply to blast %s: %w", id, err)
+	}
+	_, err = st.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &st.table, Item: merge(it, keyOf(blastPK(id), skReply+r.SourceID)),
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	var seen *types.ConditionalCheckFailedException
+	if errors.As(err, &seen) {
+		return id, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("link reply to blast %s: %w", id, err)
+	}
+	return id, st.CountBlast(ctx, id, len(r.SourceID), "replied", 1)
+}
+
+// Replies returns every reply linked to blast id.
+func (st *Store) Replies(ctx context.Context, id string) ([]blast.Reply, error) {
+	var out []blast.Reply
+	p := dynamodb.NewQueryPaginator(st.db, &dynamodb.QueryInput{
+		TableName:                 &st.table,
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :p)"),
+		ExpressionAttributeValues: item{":pk": s(blastPK(id)), ":p": s(skReply)},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read replies to blast %s: %w", id, err)
+		}
+		for _, it := range page.Items {
+			var r blast.Reply
+			if err := attributevalue.UnmarshalMapWithOptions(it, &r, jsonTagsDecode); err != nil {
+				return nil, fmt.Errorf("decode reply to blast %s: %w", id, err)
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

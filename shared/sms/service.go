@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/frontdesk/frontdesk/shared/blast"
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 	"github.com/frontdesk/frontdesk/shared/wait"
@@ -31,6 +32,14 @@ type Threads interface {
 type Claims interface {
 	ClaimKeyword(ctx context.Context, src ticket.Source, action string) (bool, error)
 	ReleaseKeyword(ctx context.Context, src ticket.Source) error
+}
+
+// BlastReplies links replies to the blasts Frontdesk sent.
+type BlastReplies interface {
+	// LinkReply links an inbound text answering the text sent with
+	// providerID to that text's blast and returns the blast's ID, or an
+	// error wrapping ticket.ErrNotFound when that text was no blast's.
+	LinkReply(ctx context.Context, providerID string, r blast.Reply) (string, error)
 }
 
 // Quarantiner keeps deliveries that cannot become tickets.
@@ -60,6 +69,8 @@ type Service struct {
 	OptOuts     OptOuts
 	Tickets     Tickets
 	Quarantiner Quarantiner
+	// Blasts links replies to Frontdesk's own blasts (nil: none).
+	Blasts BlastReplies
 	// Region reads numbers written without a country code.
 	Region string
 	// ThreadWindow adds a text to the number's open ticket updated within
@@ -81,13 +92,17 @@ const (
 
 // New wires a service over one store.
 func New(store Store, in *intake.Service, kw *Keywords, sender Sender, region string) *Service {
-	return &Service{
+	s := &Service{
 		Intake:   in,
 		Keywords: kw,
 		Texter:   &Texter{Sender: sender, OptOuts: store, Gate: store, Tickets: store},
 		Threads:  store, Claims: store, OptOuts: store, Tickets: store, Quarantiner: store,
 		Region: region,
 	}
+	if b, ok := store.(BlastReplies); ok {
+		s.Blasts = b
+	}
+	return s
 }
 
 func (s *Service) now() time.Time {
@@ -193,9 +208,19 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 			// Ours, though the sent message itself is gone: still its ticket.
 			in.TicketID = id
 		case errors.Is(err, ticket.ErrNotFound):
-			// Not ours: a blast another system sent. Its ID groups the
-			// replies for staff.
+			// Not a ticket's: a blast Frontdesk sent, whose incident
+			// gathers the replies, or one another system sent, whose ID
+			// groups them for staff.
 			in.BlastID = m.ReplyTo
+			if s.Blasts != nil {
+				id, err := s.Blasts.LinkReply(ctx, m.ReplyTo, blast.Reply{SourceID: src.ID, Phone: phone, Body: m.Body, At: m.At})
+				switch {
+				case err == nil:
+					in.BlastID = id
+				case !errors.Is(err, ticket.ErrNotFound):
+					return Outcome{}, fmt.Errorf("link blast reply %s: %w", src, err)
+				}
+			}
 		default:
 			return Outcome{}, fmt.Errorf("thread reply %s: %w", src, err)
 		}
