@@ -40,8 +40,10 @@ var (
 
 func blastPK(id string) string { return pBlast + id }
 
-func recipientSK(seq int, phone string) string {
-	return fmt.Sprintf("%s%06d#%s", skRecipient, blast.Chunk(seq), phone)
+// recipientSK keys a recipient by its chunk and place in the audience:
+// numbers never appear in keys.
+func recipientSK(seq int) string {
+	return fmt.Sprintf("%s%06d#%07d", skRecipient, blast.Chunk(seq), seq)
 }
 
 func countKey(id string, seq int) item {
@@ -147,7 +149,7 @@ func (st *Store) PutRecipients(ctx context.Context, id string, rs []blast.Recipi
 			if err != nil {
 				return fmt.Errorf("encode recipient of blast %s: %w", id, err)
 			}
-			it = merge(it, keyOf(blastPK(id), recipientSK(r.Seq, r.Phone)))
+			it = merge(it, keyOf(blastPK(id), recipientSK(r.Seq)))
 			if !batched {
 				if _, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &st.table, Item: it}); err != nil {
 					return fmt.Errorf("store recipient of blast %s: %w", id, err)
@@ -225,7 +227,7 @@ func (st *Store) queryRecipients(ctx context.Context, id, prefix string, fn func
 func (st *Store) ClaimRecipient(ctx context.Context, id string, r blast.Recipient, at time.Time) (bool, error) {
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &st.table,
-		Key:                       keyOf(blastPK(id), recipientSK(r.Seq, r.Phone)),
+		Key:                       keyOf(blastPK(id), recipientSK(r.Seq)),
 		UpdateExpression:          aws.String("SET #s = :claimed, claimedAt = :at"),
 		ConditionExpression:       aws.String("#s = :pending"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
@@ -248,7 +250,7 @@ func (st *Store) ClaimRecipient(ctx context.Context, id string, r blast.Recipien
 func (st *Store) ReleaseRecipient(ctx context.Context, id string, r blast.Recipient, attempts int, failed bool) error {
 	ctx, cancel := releaseContext(ctx)
 	defer cancel()
-	key := keyOf(blastPK(id), recipientSK(r.Seq, r.Phone))
+	key := keyOf(blastPK(id), recipientSK(r.Seq))
 	if failed {
 		err := st.transact(ctx, []types.TransactWriteItem{
 			{Update: &types.Update{
@@ -283,7 +285,7 @@ func (st *Store) ReleaseRecipient(ctx context.Context, id string, r blast.Recipi
 func (st *Store) SkipRecipient(ctx context.Context, id string, r blast.Recipient) error {
 	err := st.transact(ctx, []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName: &st.table, Key: keyOf(blastPK(id), recipientSK(r.Seq, r.Phone)),
+			TableName: &st.table, Key: keyOf(blastPK(id), recipientSK(r.Seq)),
 			UpdateExpression:          aws.String("SET #s = :skipped"),
 			ConditionExpression:       aws.String("#s = :pending"),
 			ExpressionAttributeNames:  map[string]string{"#s": "status"},
@@ -307,7 +309,7 @@ func (st *Store) RecordBlastSent(ctx context.Context, id string, r blast.Recipie
 	defer cancel()
 	err := st.transact(ctx, []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName: &st.table, Key: keyOf(blastPK(id), recipientSK(r.Seq, r.Phone)),
+			TableName: &st.table, Key: keyOf(blastPK(id), recipientSK(r.Seq)),
 			UpdateExpression:          aws.String("SET #s = :sent, providerId = :pid, sentAt = :at"),
 			ConditionExpression:       aws.String("#s = :claimed"),
 			ExpressionAttributeNames:  map[string]string{"#s": "status"},
@@ -488,11 +490,19 @@ const skReply = "REPLY#"
 // LinkReply links an inbound text answering the text sent with provider ID
 // providerID to its blast, once per inbound source, and counts it. It
 // returns the blast's ID, or blast.ErrNotFound when the text answered was
-// not part of a blast.
+// not part of a blast or the reply came after the blast's reply window.
 func (st *Store) LinkReply(ctx context.Context, providerID string, r blast.Reply) (string, error) {
 	id, _, err := st.SentBlast(ctx, providerID)
 	if err != nil {
 		return "", err
+	}
+	b, err := st.Blast(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if !b.InReplyWindow(r.At) {
+		// Long after the blast: a reply like any other text.
+		return "", fmt.Errorf("reply to blast %s after its reply window: %w", id, blast.ErrNotFound)
 	}
 	it, err := attributevalue.MarshalMapWithOptions(r, jsonTags)
 	if err != nil {

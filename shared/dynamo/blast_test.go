@@ -170,3 +170,44 @@ func TestTakeSlotIsACeiling(t *testing.T) {
 		t.Fatalf("got %d slots, want 60", len(slots))
 	}
 }
+
+func TestLinkReplyOnceWithinTheWindow(t *testing.T) {
+	st, _ := testenv.Table(t)
+	ctx := context.Background()
+	b := newBlast("b3")
+	b.SentAt, b.ReplyWindow = t0, time.Hour
+	if err := st.CreateBlast(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	r := blast.Recipient{Phone: "+8613800000009", Seq: 0}
+	if err := st.PutRecipients(ctx, "b3", []blast.Recipient{r}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := st.ClaimRecipient(ctx, "b3", r, t0); !ok || err != nil {
+		t.Fatalf("claim = %v, %v", ok, err)
+	}
+	if err := st.RecordBlastSent(ctx, "b3", r, "pid-3", t0); err != nil {
+		t.Fatal(err)
+	}
+	reply := blast.Reply{SourceID: "in-1", Phone: r.Phone, Body: "几点来水？", At: t0.Add(30 * time.Minute)}
+	for range 2 {
+		if id, err := st.LinkReply(ctx, "pid-3", reply); err != nil || id != "b3" {
+			t.Fatalf("LinkReply = %q, %v", id, err)
+		}
+	}
+	late := reply
+	late.SourceID, late.At = "in-2", t0.Add(2*time.Hour)
+	if _, err := st.LinkReply(ctx, "pid-3", late); !errors.Is(err, ticket.ErrNotFound) {
+		t.Fatalf("LinkReply after the window = %v, want ErrNotFound", err)
+	}
+	if _, err := st.LinkReply(ctx, "pid-unknown", reply); !errors.Is(err, ticket.ErrNotFound) {
+		t.Fatalf("LinkReply to no blast = %v, want ErrNotFound", err)
+	}
+	rs, err := st.Replies(ctx, "b3")
+	if err != nil || len(rs) != 1 || rs[0].Body != reply.Body {
+		t.Fatalf("Replies = %+v, %v", rs, err)
+	}
+	if c, err := st.BlastCounts(ctx, "b3"); err != nil || c.Replied != 1 || c.Sent != 1 {
+		t.Fatalf("counts = %+v, %v", c, err)
+	}
+}
