@@ -167,7 +167,7 @@ func runDev(ctx context.Context, root string) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range []func(context.Context) error{st.inspection, st.console, st.sms, st.notify, st.email, st.tick} {
+	for _, s := range []func(context.Context) error{st.inspection, st.console, st.sms, st.notify, st.email, st.tick, st.blasts} {
 		if err := s(ctx); err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/frontdesk/frontdesk/shared/blast"
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/ticket"
@@ -26,6 +27,14 @@ type Threads interface {
 	// and its ticket (an empty ID for a text sent outside any ticket);
 	// ticket.ErrNotFound when it is not ours.
 	SentMessage(ctx context.Context, ch ticket.Channel, providerID string) (ticket.ID, *ticket.Message, error)
+}
+
+// BlastReplies links replies to the blasts Frontdesk sent.
+type BlastReplies interface {
+	// LinkReply links an inbound text answering the text sent with
+	// providerID to that text's blast and returns the blast's ID, or an
+	// error wrapping ticket.ErrNotFound when that text was no blast's.
+	LinkReply(ctx context.Context, providerID string, r blast.Reply) (string, error)
 }
 
 // Quarantiner keeps deliveries that cannot become tickets.
@@ -56,6 +65,8 @@ type Service struct {
 	OptOuts     OptOuts
 	Tickets     Tickets
 	Quarantiner Quarantiner
+	// Blasts links replies to Frontdesk's own blasts (nil: none).
+	Blasts BlastReplies
 	// Region reads numbers written without a country code.
 	Region string
 	// ThreadWindow adds a text to the number's open ticket updated within
@@ -77,13 +88,17 @@ const (
 
 // New wires a service over one store.
 func New(store Store, in *intake.Service, kw *Keywords, sender Sender, region string) *Service {
-	return &Service{
+	s := &Service{
 		Intake:   in,
 		Keywords: kw,
 		Outbound: &outbound.Service{Store: store, Texts: sender},
 		Threads:  store, State: store, OptOuts: store, Tickets: store, Quarantiner: store,
 		Region: region,
 	}
+	if b, ok := store.(BlastReplies); ok {
+		s.Blasts = b
+	}
+	return s
 }
 
 func (s *Service) now() time.Time {
@@ -192,9 +207,19 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 			// Ours, though the sent message itself is gone: still its ticket.
 			in.TicketID = id
 		case errors.Is(err, ticket.ErrNotFound):
-			// Not ours: a blast another system sent. Its ID groups the
-			// replies for staff.
+			// Not a ticket's: a blast Frontdesk sent, whose incident
+			// gathers the replies, or one another system sent, whose ID
+			// groups them for staff.
 			in.BlastID = m.ReplyTo
+			if s.Blasts != nil {
+				id, err := s.Blasts.LinkReply(ctx, m.ReplyTo, blast.Reply{SourceID: src.ID, Phone: phone, Body: m.Body, At: m.At})
+				switch {
+				case err == nil:
+					in.BlastID = id
+				case !errors.Is(err, ticket.ErrNotFound):
+					return Outcome{}, fmt.Errorf("link blast reply %s: %w", src, err)
+				}
+			}
 		default:
 			return Outcome{}, fmt.Errorf("thread reply %s: %w", src, err)
 		}
