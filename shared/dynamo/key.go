@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -42,4 +43,15 @@ func refPK(ref ticket.Ref) string { return pRef + KeyPart(string(ref)) }
 
 func ratePK(key string, window time.Time) string {
 	return pRate + KeyPart(key) + "#" + strconv.FormatInt(window.Unix(), 10)
+}
+
+// EventItem reports whether the keys pk and sk (as a stream record carries
+// them) are those of a history event item, and names its ticket. Readers of
+// the table's stream ask here rather than knowing the key layout.
+func EventItem(pk, sk string) (ticket.ID, bool) {
+	id, ok := strings.CutPrefix(pk, pTicket)
+	if !ok || id == "" || !strings.HasPrefix(sk, skEvent) {
+		return "", false
+	}
+	return ticket.ID(id), true
 }

@@ -160,3 +160,21 @@ func TestSentOutsideTicket(t *testing.T) {
 		t.Errorf("AddSentTo with no contact = nil, want an error")
 	}
 }
+
+func TestEventItem(t *testing.T) {
+	tests := []struct {
+		pk, sk string
+		want   ticket.ID
+		ok     bool
+	}{
+		{"TICKET#01ABC", "EVENT#01XYZ", "01ABC", true},
+		{"TICKET#01ABC", "MSG#01XYZ", "", false},
+		{"TICKET#", "EVENT#01XYZ", "", false},
+		{"SOURCE#sms:1", "EVENT#01XYZ", "", false},
+	}
+	for _, tt := range tests {
+		if got, ok := dynamo.EventItem(tt.pk, tt.sk); got != tt.want || ok != tt.ok {
+			t.Errorf("EventItem(%q, %q) = %q, %v, want %q, %v", tt.pk, tt.sk, got, ok, tt.want, tt.ok)
+		}
+	}
+}

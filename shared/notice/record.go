@@ -3,12 +3,12 @@ package notice
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -27,12 +27,6 @@ var (
 	ErrBadImage = errors.New("unreadable event image")
 )
 
-// Key prefixes of history event items (see shared/dynamo).
-const (
-	ticketPrefix = "TICKET#"
-	eventPrefix  = "EVENT#"
-)
-
 // IsEvent reports whether r is the insert of a history event item: only
 // those make notices. Everything else on the stream is ignored on purpose:
 // MODIFY of a ticket item (its events already tell what changed), inserts
@@ -44,8 +38,14 @@ func IsEvent(r events.DynamoDBEventRecord) bool {
 	if r.EventName != "INSERT" {
 		return false
 	}
-	pk, sk := keyString(r.Change.Keys, "PK"), keyString(r.Change.Keys, "SK")
-	return strings.HasPrefix(pk, ticketPrefix) && strings.HasPrefix(sk, eventPrefix)
+	_, ok := eventTicket(r)
+	return ok
+}
+
+// eventTicket names the ticket of an event item's record; shared/dynamo
+// alone knows the key layout.
+func eventTicket(r events.DynamoDBEventRecord) (ticket.ID, bool) {
+	return dynamo.EventItem(keyString(r.Change.Keys, "PK"), keyString(r.Change.Keys, "SK"))
 }
 
 func keyString(m map[string]events.DynamoDBAttributeValue, name string) string {
@@ -86,7 +86,7 @@ func Decode(r events.DynamoDBEventRecord) (ticket.Event, ticket.Ticket, error) {
 	if e.ID == "" || e.Type == "" {
 		return e, t, fmt.Errorf("decode record %s: %w: event without id or type", r.Change.SequenceNumber, ErrBadImage)
 	}
-	if "TICKET#"+string(t.ID) != keyString(r.Change.Keys, "PK") {
+	if id, _ := eventTicket(r); id != t.ID {
 		return e, t, fmt.Errorf("decode record %s: %w: snapshot of another ticket", r.Change.SequenceNumber, ErrBadImage)
 	}
 	return e, t, nil
