@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
+	"github.com/frontdesk/frontdesk/shared/deadline"
 	"github.com/frontdesk/frontdesk/shared/desk"
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/env"
@@ -40,5 +42,7 @@ func FromEnv(ctx context.Context, getenv func(string) string) (http.Handler, err
 	d := &desk.Service{Store: store, Rules: rules, Messenger: channels}
 	// Behind the HTTP API's JWT authorizer: the verified claims become
 	// the member of staff every handler reads.
-	return claims.Gateway(New(store, d, dynamo.Queues(rules), zone)), nil
+	// Every request's AWS calls are bounded well inside the function's
+	// 15 s timeout, so a stalled dependency answers instead of hanging.
+	return deadline.Handler(claims.Gateway(New(store, d, dynamo.Queues(rules), zone)), 10*time.Second), nil
 }
