@@ -44,20 +44,33 @@ func Endpoint(tb testing.TB, env string) string {
 // Table creates a fresh ticket table for the test on DynamoDB Local and
 // returns a store over it and the client; the table is deleted afterwards.
 //
-// A benchmark's table has no stream: DynamoDB Local keeps stream records
-// server-wide and every write slows as they pile up, so a benchmark's
-// figure would depend on what ran before it on the same emulator.
+// The table has no stream: DynamoDB Local keeps stream records server-wide
+// and every write slows as they pile up, so on one emulator shared by the
+// whole suite a table with a stream makes every later test (and a
+// benchmark's figure) slower. Tests that read the stream use StreamTable.
 func Table(tb testing.TB) (*dynamo.Store, *dynamodb.Client) {
+	tb.Helper()
+	return table(tb, false)
+}
+
+// StreamTable is Table with the table's stream on, as deployed: for the
+// tests of what reads the stream (the notifier).
+func StreamTable(tb testing.TB) (*dynamo.Store, *dynamodb.Client) {
+	tb.Helper()
+	return table(tb, true)
+}
+
+func table(tb testing.TB, stream bool) (*dynamo.Store, *dynamodb.Client) {
 	tb.Helper()
 	client := awslocal.DynamoDB(Endpoint(tb, EnvDynamoDB))
 	name := "t-" + strings.ToLower(string(ticket.NewID(time.Now())))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var err error
-	if _, bench := tb.(*testing.B); bench {
-		err = benchTable(ctx, client, name)
-	} else {
+	if stream {
 		err = dynamo.CreateTable(ctx, client, name)
+	} else {
+		err = streamlessTable(ctx, client, name)
 	}
 	if err != nil {
 		tb.Fatalf("create test table: %v", err)
@@ -68,8 +81,8 @@ func Table(tb testing.TB) (*dynamo.Store, *dynamodb.Client) {
 	return dynamo.New(client, name), client
 }
 
-// benchTable creates the ticket table without its stream.
-func benchTable(ctx context.Context, c *dynamodb.Client, name string) error {
+// streamlessTable creates the ticket table without its stream.
+func streamlessTable(ctx context.Context, c *dynamodb.Client, name string) error {
 	def := dynamo.TableDefinition(name)
 	def.StreamSpecification = nil
 	if _, err := c.CreateTable(ctx, def); err != nil {

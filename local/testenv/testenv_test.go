@@ -6,13 +6,15 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/frontdesk/frontdesk/shared/dynamo"
 )
 
-// TestTableStreams: a test's table has the ticket table's stream, a
-// benchmark's has none, and each gets a table of its own.
+// TestTableStreams: Table gives a test or a benchmark a table of its own
+// without a stream; StreamTable gives one with the ticket table's stream.
 func TestTableStreams(t *testing.T) {
-	streamOf := func(tb testing.TB) (string, bool) {
-		store, client := Table(tb)
+	streamOf := func(tb testing.TB, make func(testing.TB) (*dynamo.Store, *dynamodb.Client)) (string, bool) {
+		store, client := make(tb)
 		out, err := client.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(store.Table())})
 		if err != nil {
 			tb.Fatal(err)
@@ -20,23 +22,27 @@ func TestTableStreams(t *testing.T) {
 		s := out.Table.StreamSpecification
 		return store.Table(), s != nil && aws.ToBool(s.StreamEnabled)
 	}
-	name, stream := streamOf(t)
+	name, stream := streamOf(t, Table)
+	if stream {
+		t.Errorf("test table %s has a stream, want none", name)
+	}
+	streamed, stream := streamOf(t, StreamTable)
 	if !stream {
-		t.Errorf("test table %s has no stream, want the ticket table's", name)
+		t.Errorf("stream table %s has no stream, want the ticket table's", streamed)
 	}
 	var benchNames []string
 	var benchStream bool
 	testing.Benchmark(func(b *testing.B) {
-		n, s := streamOf(b)
+		n, s := streamOf(b, Table)
 		benchNames = append(benchNames, n)
 		benchStream = benchStream || s
 	})
 	if len(benchNames) == 0 || benchStream {
 		t.Errorf("benchmark tables %v: stream %v, want tables without a stream", benchNames, benchStream)
 	}
-	for _, n := range benchNames {
+	for _, n := range append(benchNames, streamed) {
 		if n == name {
-			t.Errorf("benchmark reused the test's table %s", n)
+			t.Errorf("table %s used twice", n)
 		}
 	}
 }

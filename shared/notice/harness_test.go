@@ -55,7 +55,7 @@ func unique(prefix string) string {
 func newRig(tb testing.TB, fauxqsURL string, pub func(*notice.Publisher)) *rig {
 	tb.Helper()
 	ctx := context.Background()
-	store, db := testenv.Table(tb)
+	store, db := testenv.StreamTable(tb)
 	r := &rig{store: store, db: db, sns: awslocal.SNS(fauxqsURL), sqs: awslocal.SQS(fauxqsURL)}
 	r.svc = &intake.Service{Store: store, Rules: ticket.MustDefaultRules(shanghai), Region: "CN"}
 	out, err := r.sns.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(unique("notices"))})
