@@ -1,16 +1,13 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/frontdesk/frontdesk/local/emulator"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -21,42 +18,7 @@ func TestStaffStory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("dev stack test skipped under -short: it starts its own emulators")
 	}
-	root, err := rootDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ports := map[string]int{}
-	for _, env := range []string{"FRONTDESK_HTTP_PORT", "FRONTDESK_DYNAMODB_PORT", "FRONTDESK_FAUXQS_PORT", "FRONTDESK_SES_PORT"} {
-		p, err := emulator.FreePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports[env] = p
-		t.Setenv(env, strconv.Itoa(p))
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- runDev(ctx, root) }()
-	defer func() {
-		stop()
-		<-done
-	}()
-	base := fmt.Sprintf("http://127.0.0.1:%d", ports["FRONTDESK_HTTP_PORT"])
-	// Building every function for this machine comes first: bounded as
-	// the dev-stack test bounds it.
-	deadline := time.Now().Add(4 * time.Minute)
-	for {
-		if resp, err := http.Get(base + "/"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("dev stack did not serve within 4 minutes")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	base := startDev(t).base
 
 	// The local agent's token, as make dev prints it and serves it: the
 	// staff routes check it as the HTTP API's JWT authorizer does.

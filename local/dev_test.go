@@ -28,47 +28,8 @@ func TestDevStack(t *testing.T) {
 	if testing.Short() {
 		t.Skip("dev stack test skipped under -short: it starts its own emulators")
 	}
-	root, err := rootDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ports := map[string]int{}
-	for _, env := range []string{"FRONTDESK_HTTP_PORT", "FRONTDESK_DYNAMODB_PORT", "FRONTDESK_FAUXQS_PORT", "FRONTDESK_SES_PORT"} {
-		p, err := emulator.FreePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports[env] = p
-		t.Setenv(env, strconv.Itoa(p))
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- runDev(ctx, root) }()
-	defer func() {
-		stop()
-		<-done
-	}()
-
-	base := fmt.Sprintf("http://127.0.0.1:%d", ports["FRONTDESK_HTTP_PORT"])
-	deadline := time.Now().Add(4 * time.Minute)
-	for {
-		resp, err := http.Get(base + "/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("dev stack stopped before serving: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("dev stack did not serve the form within 4 minutes")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	dev := startDev(t)
+	base, ports := dev.base, dev.ports
 
 	body := `{"name":"Li","phone":"13800138000","kind":"complaint","message":"No one came to fix the leak.","consent":true}`
 	req, _ := http.NewRequest(http.MethodPost, base+"/contacts", strings.NewReader(body))
@@ -167,16 +128,75 @@ func TestDevStack(t *testing.T) {
 		return created == 4
 	})
 
-	stop()
-	if err := <-done; err != nil {
+	if err := dev.stop(); err != nil {
 		t.Fatalf("dev stack stopped with %v", err)
 	}
-	done <- nil // for the deferred receive
 	for env, p := range ports {
 		if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)), time.Second); err == nil {
 			c.Close()
 			t.Errorf("%s %d still answers after the stack stopped", env, p)
 		}
+	}
+}
+
+// devStack is what `make dev` runs, started by a test on free ports.
+type devStack struct {
+	base  string
+	ports map[string]int
+	// stop ends it as Ctrl-C does and returns how it ended; the test's
+	// cleanup calls it too.
+	stop func() error
+}
+
+// startDev starts the dev stack and waits until it serves the form:
+// building every function for this machine comes first, so the wait is
+// bounded at 4 minutes.
+func startDev(t *testing.T) *devStack {
+	t.Helper()
+	root, err := rootDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ports := map[string]int{}
+	for _, env := range []string{"FRONTDESK_HTTP_PORT", "FRONTDESK_DYNAMODB_PORT", "FRONTDESK_FAUXQS_PORT", "FRONTDESK_SES_PORT"} {
+		p, err := emulator.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[env] = p
+		t.Setenv(env, strconv.Itoa(p))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	exited := make(chan struct{})
+	var result error
+	go func() {
+		result = runDev(ctx, root)
+		close(exited)
+	}()
+	dev := &devStack{base: fmt.Sprintf("http://127.0.0.1:%d", ports["FRONTDESK_HTTP_PORT"]), ports: ports,
+		stop: func() error {
+			cancel()
+			<-exited
+			return result
+		}}
+	t.Cleanup(func() { _ = dev.stop() })
+	deadline := time.Now().Add(4 * time.Minute)
+	for {
+		if resp, err := http.Get(dev.base + "/"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return dev
+			}
+		}
+		select {
+		case <-exited:
+			t.Fatalf("dev stack stopped before serving: %v", result)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("dev stack did not serve the form within 4 minutes")
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 

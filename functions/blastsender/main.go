@@ -13,14 +13,17 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/frontdesk/frontdesk/shared/blastsender"
+	"github.com/frontdesk/frontdesk/shared/logs"
+	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
 func main() {
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	log := logs.New(os.Stdout, "blastsender", ticket.SMS)
+	slog.SetDefault(log)
 	w, err := blastsender.FromEnv(context.Background(), os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "configuration:", err)
 		os.Exit(1)
 	}
-	lambda.Start(w.Handle)
+	lambda.Start(logs.Invocations(log, w.Handle))
 }

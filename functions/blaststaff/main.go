@@ -13,14 +13,16 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/frontdesk/frontdesk/shared/blastsender"
+	"github.com/frontdesk/frontdesk/shared/logs"
 )
 
 func main() {
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	log := logs.New(os.Stdout, "blaststaff", "")
+	slog.SetDefault(log)
 	h, err := blastsender.StaffFromEnv(context.Background(), os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "configuration:", err)
 		os.Exit(1)
 	}
-	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+	lambda.Start(logs.Invocations(log, httpadapter.NewV2(h).ProxyWithContext))
 }
