@@ -363,11 +363,7 @@ type Incident struct {
 
 // Incident reads blast id's replies and groups them.
 func (s *Service) Incident(ctx context.Context, id string) (*Incident, error) {
-	b, err := s.Store.Blast(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.Store.BlastCounts(ctx, id)
+	st, err := s.Status(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -377,5 +373,5 @@ func (s *Service) Incident(ctx context.Context, id string) (*Incident, error) {
 	}
 	start := time.Now()
 	g := GroupReplies(rs)
-	return &Incident{Blast: id, State: b.State, Counts: c, Groups: g, Grouping: time.Since(start)}, nil
+	return &Incident{Blast: id, State: st.State, Counts: st.Counts, Groups: g, Grouping: time.Since(start)}, nil
 }
