@@ -55,3 +55,44 @@ func EventItem(pk, sk string) (ticket.ID, bool) {
 	}
 	return ticket.ID(id), true
 }
+
+// Key prefixes.
+const (
+	pTicket     = "TICKET#"
+	pSource     = "SOURCE#"
+	pRef        = "REF#"
+	pSent       = "SENT#"
+	pRate       = "RATE#"
+	pContact    = "CONTACT#"
+	pDay        = "DAY#"
+	pDue        = "DUE#"
+	pQuarantine = "QUARANTINE#"
+	skTicket    = "TICKET"
+	skMsg       = "MSG#"
+	skEvent     = "EVENT#"
+	skLink      = "LINK#"
+	skDue       = "DUE#"
+	skClaim     = "CLAIM"
+)
+
+func keyOf(pk, sk string) item { return item{attrPK: s(pk), attrSK: s(sk)} }
+
+// ticketPK is a ticket's partition. Ticket IDs are Frontdesk's own, but a
+// caller may hand one over from outside (a link, a token): KeyPart keeps a
+// bogus one from failing the read on its key.
+func ticketPK(id ticket.ID) string { return pTicket + KeyPart(string(id)) }
+
+// ContactKey is the contact index's key for a phone or email. It is a hash,
+// so no phone number or address appears in a key.
+func ContactKey(kind, value string) string {
+	sum := sha256.Sum256([]byte(kind + ":" + value))
+	return pContact + kind + "#" + hex.EncodeToString(sum[:16])
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+// dueBucket is the DueIndex partition for a due kind at an instant: one
+// per kind and UTC hour.
+func dueBucket(kind string, t time.Time) string {
+	return pDue + kind + "#" + t.UTC().Format("2006-01-02T15")
+}

@@ -1,6 +1,10 @@
 package sms
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -39,4 +43,41 @@ func (s *Service) answered(t *ticket.Ticket, a ticket.SurveyAnswer, at time.Time
 		next.UpdatedAt = at
 	}
 	return next, []ticket.Event{intake.NewEvent(ticket.EventSurveyAnswered, at, "customer", "score="+strconv.Itoa(a.Score), msgID)}
+}
+
+// survey records a survey answer on the ticket the survey was sent for:
+// the message and a survey_answered event (detail "score=N") in one write.
+func (s *Service) survey(ctx context.Context, in intake.Inbound, ans ticket.SurveyAnswer) (Outcome, error) {
+	score := ans.Score
+	msg := ticket.Message{
+		ID: string(ticket.NewID(in.At)), Direction: ticket.Inbound, Channel: ticket.SMS,
+		Body: in.Body, At: in.At, SourceID: in.Source.ID, Meta: in.Meta,
+	}
+	msg.Meta["surveyScore"] = strconv.Itoa(score)
+	src := in.Source
+	for i := 0; i < 8; i++ {
+		t, err := s.Tickets.Ticket(ctx, in.TicketID)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("load ticket %s for survey answer %s: %w", in.TicketID, src, err)
+		}
+		nt, events := s.answered(t, ans, in.At, msg.ID)
+		next := *nt
+		err = s.Tickets.Apply(ctx, ticket.Change{
+			Ticket: &next, PrevVersion: t.Version, Prev: t, Messages: []ticket.Message{msg}, Source: &src,
+			Events: append([]ticket.Event{intake.NewEvent(ticket.EventMessageAdded, in.At, "customer", "", msg.ID)}, events...),
+		})
+		var dup *ticket.DuplicateError
+		switch {
+		case err == nil:
+			slog.InfoContext(ctx, "sms survey answer", "source", src.ID, "ref", next.Ref, "score", score)
+			return Outcome{Ticket: &next, Survey: score}, nil
+		case errors.As(err, &dup):
+			return Outcome{Ticket: t, Duplicate: true, Survey: score}, nil
+		case errors.Is(err, ticket.ErrConflict):
+			continue
+		default:
+			return Outcome{}, fmt.Errorf("record survey answer %s on %s: %w", src, t.Ref, err)
+		}
+	}
+	return Outcome{}, fmt.Errorf("record survey answer %s: ticket %s still changing", src, in.TicketID)
 }
