@@ -62,8 +62,9 @@ func FromEnv(ctx context.Context, getenv func(string) string) (http.Handler, err
 	// the member of staff every handler reads.
 	mux.Handle("/staff/", claims.Gateway(New(store, d, dynamo.Queues(rules), zone)))
 	// No authorizer in front: the console's own session.
-	mux.Handle("/console/", console.New(console.Backend{Actions: d, Store: store}, auth, rules))
-	mux.Handle("GET /console", http.RedirectHandler(staffauth.HomePath, http.StatusMovedPermanently))
+	con := console.New(console.Backend{Actions: d, Store: store}, auth, rules)
+	mux.Handle("/console/", con)
+	mux.Handle("GET /console", con)
 	// Every request's AWS calls are bounded well inside the function's
 	// 15 s timeout, so a stalled dependency answers instead of hanging.
 	return deadline.Handler(mux, 10*time.Second), nil

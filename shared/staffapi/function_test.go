@@ -320,10 +320,12 @@ func TestFunctionServesConsole(t *testing.T) {
 	fn := staffFunction(t, iss, store.Table(), nil)
 	b := newBrowser(fn, apiDomain)
 
-	if r := b.do(t, "GET", "/console", nil); r.StatusCode != http.StatusMovedPermanently || header(r, "Location") != "/console/" {
+	r := b.do(t, "GET", "/console", nil)
+	checkHeaders(t, "GET /console", r)
+	if r.StatusCode != http.StatusMovedPermanently || header(r, "Location") != "/console/" {
 		t.Errorf("GET /console = %d → %q, want 301 to /console/", r.StatusCode, header(r, "Location"))
 	}
-	r := b.do(t, "GET", "/console/tickets/"+string(tk.Ref), nil)
+	r = b.do(t, "GET", "/console/tickets/"+string(tk.Ref), nil)
 	checkHeaders(t, "unsigned ticket page", r)
 	if r.StatusCode != http.StatusSeeOther || header(r, "Location") != staffauth.LoginPath+"?next=%2Fconsole%2Ftickets%2F"+string(tk.Ref) {
 		t.Fatalf("unsigned ticket page = %d → %q, want 303 to sign in and back", r.StatusCode, header(r, "Location"))
