@@ -39,7 +39,8 @@ type stack struct {
 	addr  string
 	// texts are the SMS the functions sent (SNS Publish to a number).
 	texts *recent[outboxEntry]
-	// auth is staff sign-in: the local issuer, authorizer and console.
+	// auth is staff sign-in to the staff API: the local issuer and
+	// authorizer.
 	auth *localAuth
 	// urls are printed at start-up, one line each.
 	urls []string

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -11,14 +10,14 @@ import (
 	"github.com/frontdesk/frontdesk/shared/staffauth"
 )
 
-// localAuth is staff sign-in as the local stack runs it: a local issuer
-// stands in for the OIDC issuer (Cognito in AWS), a verifier makes the
-// checks the HTTP API's JWT authorizer makes, and the console signs in
-// with a page offering the local identities.
+// localAuth is staff sign-in to the staff API as the local stack runs it:
+// a local issuer stands in for the OIDC issuer (Cognito in AWS) and a
+// verifier makes the checks the HTTP API's JWT authorizer makes. The
+// console is the staff function's own, signing in with its local page
+// (ConsoleLocalSignIn in local/overrides.yaml).
 type localAuth struct {
 	issuer   *staffauth.Issuer
 	verifier *staffauth.Verifier
-	console  *staffauth.Console
 	tokens   map[string]string
 }
 
@@ -32,7 +31,6 @@ const localAuthKey = "local/.auth/signing-key.pem"
 //	GET /_local/tokens                       {"agent": …, "supervisor": …, "admin": …}
 //	GET /_local/auth/.well-known/jwks.json   the issuer's public keys
 //	GET /_local/staff/whoami                 who a bearer token says you are, through the local authorizer
-//	/console/login, /console/callback, /console/logout   console sign-in with the local identities
 //
 // Staff routes go behind Staff, as they go behind the JWT authorizer in AWS.
 func newLocalAuth(ctx context.Context, mux *http.ServeMux, root, base string) (*localAuth, error) {
@@ -44,32 +42,16 @@ func newLocalAuth(ctx context.Context, mux *http.ServeMux, root, base string) (*
 	if err != nil {
 		return nil, err
 	}
-	// Console sessions need only outlive one run of make dev.
-	secret := make([]byte, staffauth.MinSecret)
-	_, _ = rand.Read(secret)
-	sessions, err := staffauth.NewSessions([][]byte{secret})
-	if err != nil {
-		return nil, err
-	}
-	sessions.AllowHTTP = true
-	console, err := staffauth.NewConsole(ctx, staffauth.ConsoleConfig{Sessions: sessions, Dev: staffauth.LocalStaff})
-	if err != nil {
-		return nil, err
-	}
-	a := &localAuth{issuer: iss, verifier: iss.Verifier(), console: console, tokens: tokens}
+	a := &localAuth{issuer: iss, verifier: iss.Verifier(), tokens: tokens}
 	mux.HandleFunc("GET /_local/tokens", iss.ServeTokens)
 	mux.HandleFunc("GET /_local/auth/.well-known/jwks.json", iss.ServeJWKS)
 	mux.Handle("GET /_local/staff/whoami", a.Staff(http.HandlerFunc(whoami)))
-	console.Register(mux)
 	return a, nil
 }
 
 // Staff wraps a staff API handler as the HTTP API's JWT authorizer and the
 // staff function's claim mapping do in AWS.
 func (a *localAuth) Staff(h http.Handler) http.Handler { return a.verifier.Middleware(h) }
-
-// Console keeps a console page behind a session.
-func (a *localAuth) Console(h http.Handler) http.Handler { return a.console.Require(h) }
 
 // Claims verifies a request's bearer token and returns its claims as API
 // Gateway passes them to a function (RequestContext.Authorizer.JWT.Claims),
@@ -101,7 +83,6 @@ func (st *stack) staffAuth(ctx context.Context) error {
 	st.auth = a
 	st.urls = append(st.urls,
 		"Staff tokens (JSON)   "+st.url("/_local/tokens"),
-		"Console sign-in       "+st.url(staffauth.LoginPath),
 	)
 	for _, role := range []identity.Role{identity.Agent, identity.Supervisor, identity.Admin} {
 		st.urls = append(st.urls, fmt.Sprintf("%-22s%s", "Token ("+string(role)+")", a.tokens[string(role)]))

@@ -41,3 +41,15 @@ func (st *stack) tick(ctx context.Context) error {
 		"Scheduled jobs now    POST "+st.url("/_local/tick?at=<RFC3339>")+"  (as if at that instant; they also run on their schedule)")
 	return nil
 }
+
+// console lists the staff console's URL. The staff function serves it
+// (its GET /console and ANY /console/{proxy+} routes, as in AWS), signing
+// staff in with the page offering the local identities that
+// ConsoleLocalSignIn in local/overrides.yaml turns on.
+func (st *stack) console(ctx context.Context) error {
+	if _, ok := st.dep.functions["StaffFunction"]; !ok {
+		return nil
+	}
+	st.urls = append(st.urls, "Staff console         "+st.url("/console/")+"  (sign in as local-agent, local-supervisor or local-admin)")
+	return nil
+}

@@ -13,7 +13,8 @@ import (
 
 // TestStaffStory drives `make dev`'s URLs through a ticket's whole life: a
 // text comes in, an agent acknowledges and replies, the customer answers,
-// the agent resolves; the history tells the whole story.
+// the agent resolves; the history tells the whole story. Then the main
+// flow again in the console, in Chromium.
 func TestStaffStory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("dev stack test skipped under -short: it starts its own emulators")
@@ -128,4 +129,7 @@ func TestStaffStory(t *testing.T) {
 	if resp.StatusCode != 200 || tick.Escalated != 0 {
 		t.Errorf("tick = %d, escalated %d", resp.StatusCode, tick.Escalated)
 	}
+
+	// The same story in the console, which the staff function serves.
+	consoleStory(t, base)
 }

@@ -1,5 +1,6 @@
-// Command staff is the staff API Lambda: GET/POST /staff/… behind the HTTP
-// API's JWT authorizer.
+// Command staff is the staff Lambda: the staff API (GET/POST /staff/…,
+// behind the HTTP API's JWT authorizer) and the staff console (/console/…,
+// signing staff in itself with the issuer and a cookie session).
 package main
 
 import (

@@ -27,10 +27,19 @@ type Invoker func(ctx context.Context, payload []byte) ([]byte, error)
 const MaxBody = 10 << 20
 
 // Pattern returns the net/http pattern for an HTTP API route: "GET /"
-// matches the root only, as API Gateway's does.
+// matches the root only, as API Gateway's does; a greedy {name+} at the
+// end matches the rest of the path; ANY matches every method.
 func Pattern(method, path string) string {
 	if path == "/" {
 		path = "/{$}"
+	}
+	segs := strings.Split(path, "/")
+	if last := segs[len(segs)-1]; strings.HasPrefix(last, "{") && strings.HasSuffix(last, "+}") {
+		segs[len(segs)-1] = strings.TrimSuffix(last, "+}") + "...}"
+		path = strings.Join(segs, "/")
+	}
+	if strings.EqualFold(method, "ANY") {
+		return path
 	}
 	return strings.ToUpper(method) + " " + path
 }
@@ -130,7 +139,7 @@ func Event(r *http.Request, routeKey, path string, body []byte) events.APIGatewa
 	}
 	for _, seg := range strings.Split(path, "/") {
 		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-			name := strings.TrimSuffix(strings.TrimPrefix(seg, "{"), "}")
+			name := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(seg, "{"), "}"), "+")
 			if ev.PathParameters == nil {
 				ev.PathParameters = map[string]string{}
 			}

@@ -143,3 +143,50 @@ func TestAuthorizedRoute(t *testing.T) {
 		t.Errorf("the function ran %d times, want once (refused requests never reach it)", calls)
 	}
 }
+
+// TestGreedyRoute: ANY /console/{proxy+} takes every method and the rest of
+// the path, with the path parameter named proxy as API Gateway names it;
+// cookies go in the event's cookies and come back as Set-Cookie.
+func TestGreedyRoute(t *testing.T) {
+	var events []string
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ck, _ := r.Cookie("session")
+		http.SetCookie(w, &http.Cookie{Name: "seen", Value: r.Method, Path: "/", HttpOnly: true})
+		fmt.Fprintf(w, "%s %s cookie=%v", r.Method, r.URL.Path, ck != nil && ck.Value == "s1")
+	})
+	fn := lambda.NewHandler(httpadapter.NewV2(app).ProxyWithContext)
+	mux := http.NewServeMux()
+	mux.Handle(Pattern("ANY", "/console/{proxy+}"), Route("ANY", "/console/{proxy+}", func(ctx context.Context, p []byte) ([]byte, error) {
+		events = append(events, string(p))
+		return fn.Invoke(ctx, p)
+	}))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for _, tt := range []struct{ method, path, proxy string }{
+		{"GET", "/console/", ""},
+		{"GET", "/console/tickets/FD-1", "tickets/FD-1"},
+		{"POST", "/console/tickets/FD-1", "tickets/FD-1"},
+	} {
+		events = nil
+		req, _ := http.NewRequest(tt.method, srv.URL+tt.path, nil)
+		req.AddCookie(&http.Cookie{Name: "session", Value: "s1"})
+		req.AddCookie(&http.Cookie{Name: "other", Value: "x"})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := tt.method + " " + tt.path + " cookie=true"
+		if resp.StatusCode != 200 || string(b) != want || resp.Header.Get("Set-Cookie") != "seen="+tt.method+"; Path=/; HttpOnly" {
+			t.Errorf("%s %s = %d %q (Set-Cookie %q), want 200 %q", tt.method, tt.path, resp.StatusCode, b, resp.Header.Get("Set-Cookie"), want)
+		}
+		if len(events) != 1 || !strings.Contains(events[0], `"pathParameters":{"proxy":"`+tt.proxy+`"}`) ||
+			!strings.Contains(events[0], `"routeKey":"ANY /console/{proxy+}"`) || !strings.Contains(events[0], `"cookies":["session=s1","other=x"]`) {
+			t.Errorf("%s %s: event %v, want route ANY /console/{proxy+}, proxy %q and both cookies", tt.method, tt.path, events, tt.proxy)
+		}
+	}
+	if resp, err := http.Get(srv.URL + "/consoles"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /consoles = %v %v, want 404", resp, err)
+	}
+}

@@ -105,7 +105,8 @@ type Console struct {
 
 // New returns the console over svc, signing staff in with auth; rules
 // give the business's time zone and its queues. Mount it at /console/
-// (it serves the sign-in routes too).
+// (it serves the sign-in routes too) and at GET /console, which it sends
+// to /console/.
 func New(svc Service, auth *staffauth.Console, rules *ticket.Rules) *Console {
 	c := &Console{svc: svc, auth: auth, rules: rules, zone: rules.Calendar.Zone}
 	if c.zone == nil {
@@ -122,6 +123,7 @@ func New(svc Service, auth *staffauth.Console, rules *ticket.Rules) *Console {
 	m := http.NewServeMux()
 	auth.Register(m)
 	page := func(h pageHandler) http.Handler { return auth.Require(c.staff(h)) }
+	m.Handle("GET /console", http.RedirectHandler(staffauth.HomePath, http.StatusMovedPermanently))
 	m.Handle("GET /console/{$}", page(c.queue))
 	m.Handle("GET /console/tickets/{ref}", page(c.ticket))
 	m.Handle("POST /console/tickets/{ref}", page(c.act))

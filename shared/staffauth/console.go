@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -41,7 +44,10 @@ type ConsoleConfig struct {
 	// for a public client: PKCE protects the code either way).
 	ClientID, ClientSecret string
 	// RedirectURL is the console's callback URL as registered with the
-	// app client: https://…/console/callback.
+	// app client: https://…/console/callback. Empty, it is derived from
+	// each sign-in's request: https://<host>/console/callback (behind API
+	// Gateway the host is the API's domain name, which the caller cannot
+	// choose).
 	RedirectURL string
 	// Scopes are requested besides openid (default: email, profile).
 	Scopes []string
@@ -53,19 +59,30 @@ type ConsoleConfig struct {
 	HTTPClient *http.Client
 
 	// Dev are the identities the local sign-in page offers (LocalStaff).
+	// The page answers only requests to a loopback host (127.0.0.1,
+	// localhost), so it cannot serve anyone behind a public domain.
 	Dev []identity.Staff
 }
 
 // Console serves the console's sign-in, callback and sign-out, and its
 // Require middleware keeps console pages behind a session.
 type Console struct {
-	cfg      ConsoleConfig
-	oauth    *oauth2.Config
+	cfg ConsoleConfig
+	mu  sync.Mutex
+	// client is the issuer's, once its discovery document was read.
+	client *oidcClient
+}
+
+// oidcClient is what signing in with the issuer needs, from its
+// discovery document.
+type oidcClient struct {
+	oauth    oauth2.Config
 	verifier *oidc.IDTokenVerifier
 }
 
 // NewConsole returns the console's sign-in. With an Issuer it reads the
-// issuer's discovery document.
+// issuer's discovery document at the first sign-in (and again after a
+// failed read), not here.
 func NewConsole(ctx context.Context, cfg ConsoleConfig) (*Console, error) {
 	if cfg.Sessions == nil {
 		return nil, errors.New("console sign-in: no session keys")
@@ -79,26 +96,55 @@ func NewConsole(ctx context.Context, cfg ConsoleConfig) (*Console, error) {
 	case len(cfg.Dev) > 0:
 		return c, nil
 	}
-	if cfg.ClientID == "" || cfg.RedirectURL == "" {
-		return nil, errors.New("console sign-in: an issuer needs a client ID and a redirect URL")
+	if cfg.ClientID == "" {
+		return nil, errors.New("console sign-in: an issuer needs a client ID")
 	}
-	provider, err := oidc.NewProvider(c.clientContext(ctx), cfg.Issuer)
+	return c, nil
+}
+
+// local reports whether staff sign in with the local page.
+func (c *Console) local() bool { return len(c.cfg.Dev) > 0 }
+
+// issuer returns the issuer's client, reading its discovery document the
+// first time.
+func (c *Console) issuer(ctx context.Context) (*oidcClient, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.client != nil {
+		return c.client, nil
+	}
+	provider, err := oidc.NewProvider(c.clientContext(ctx), c.cfg.Issuer)
 	if err != nil {
-		return nil, fmt.Errorf("console sign-in: discover issuer: %w", err)
+		return nil, fmt.Errorf("discover issuer: %w", err)
 	}
-	scopes := cfg.Scopes
+	scopes := c.cfg.Scopes
 	if scopes == nil {
 		scopes = []string{"email", "profile"}
 	}
-	c.oauth = &oauth2.Config{
-		ClientID:     cfg.ClientID,
-		ClientSecret: cfg.ClientSecret,
-		RedirectURL:  cfg.RedirectURL,
-		Endpoint:     provider.Endpoint(),
-		Scopes:       append([]string{oidc.ScopeOpenID}, scopes...),
+	endpoint := provider.Endpoint()
+	if c.cfg.ClientSecret == "" {
+		// A public client names itself in the form; sending an empty
+		// secret in a basic auth header first would fail and retry.
+		endpoint.AuthStyle = oauth2.AuthStyleInParams
 	}
-	c.verifier = provider.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: cfg.Sessions.Now})
-	return c, nil
+	c.client = &oidcClient{
+		oauth: oauth2.Config{
+			ClientID:     c.cfg.ClientID,
+			ClientSecret: c.cfg.ClientSecret,
+			Endpoint:     endpoint,
+			Scopes:       append([]string{oidc.ScopeOpenID}, scopes...),
+		},
+		verifier: provider.Verifier(&oidc.Config{ClientID: c.cfg.ClientID, Now: c.cfg.Sessions.Now}),
+	}
+	return c.client, nil
+}
+
+// redirectURL is the callback the issuer sends the browser back to.
+func (c *Console) redirectURL(r *http.Request) string {
+	if c.cfg.RedirectURL != "" {
+		return c.cfg.RedirectURL
+	}
+	return "https://" + r.Host + CallbackPath
 }
 
 func (c *Console) clientContext(ctx context.Context) context.Context {
@@ -154,7 +200,11 @@ func (c *Console) Require(next http.Handler) http.Handler {
 // challenge, or locally to the page offering the local identities.
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.URL.Query().Get("next"))
-	if c.oauth == nil {
+	if c.local() {
+		if !Loopback(r.Host) {
+			c.fail(w, r, http.StatusForbidden, "The local sign-in works only on this machine.", errNotLoopback)
+			return
+		}
 		f := flow{Next: next, CSRF: random()}
 		if err := c.cfg.Sessions.startFlow(w, f); err != nil {
 			c.fail(w, r, http.StatusInternalServerError, "Signing in failed. Try again.", err)
@@ -163,18 +213,29 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		c.page(w, r, http.StatusOK, pageData{Title: "Sign in (local)", Dev: c.cfg.Dev, CSRF: f.CSRF})
 		return
 	}
-	f := flow{State: random(), Nonce: random(), Verifier: oauth2.GenerateVerifier(), Next: next}
+	cl, err := c.issuer(r.Context())
+	if err != nil {
+		c.fail(w, r, http.StatusServiceUnavailable, "The sign-in service cannot be reached. Try again in a minute.", err)
+		return
+	}
+	f := flow{State: random(), Nonce: random(), Verifier: oauth2.GenerateVerifier(), Next: next, Redirect: c.redirectURL(r)}
 	if err := c.cfg.Sessions.startFlow(w, f); err != nil {
 		c.fail(w, r, http.StatusInternalServerError, "Signing in failed. Try again.", err)
 		return
 	}
-	http.Redirect(w, r, c.oauth.AuthCodeURL(f.State, oauth2.S256ChallengeOption(f.Verifier), oidc.Nonce(f.Nonce)), http.StatusFound)
+	oc := cl.oauth
+	oc.RedirectURL = f.Redirect
+	http.Redirect(w, r, oc.AuthCodeURL(f.State, oauth2.S256ChallengeOption(f.Verifier), oidc.Nonce(f.Nonce)), http.StatusFound)
 }
 
 // devLogin signs in as one of the local identities.
 func (c *Console) devLogin(w http.ResponseWriter, r *http.Request) {
-	if c.oauth != nil {
+	if !c.local() {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if !Loopback(r.Host) {
+		c.fail(w, r, http.StatusForbidden, "The local sign-in works only on this machine.", errNotLoopback)
 		return
 	}
 	f, ok := c.cfg.Sessions.currentFlow(r)
@@ -198,7 +259,7 @@ func (c *Console) devLogin(w http.ResponseWriter, r *http.Request) {
 // ID token must verify (signature, issuer, audience, expiry, nonce) and
 // name a Frontdesk role.
 func (c *Console) callback(w http.ResponseWriter, r *http.Request) {
-	if c.oauth == nil {
+	if c.local() {
 		http.NotFound(w, r)
 		return
 	}
@@ -213,8 +274,19 @@ func (c *Console) callback(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, http.StatusUnauthorized, "The sign-in was not completed ("+e+"). Sign in again.", errors.New("issuer returned an error"))
 		return
 	}
+	if f.Verifier == "" || f.Redirect == "" {
+		c.fail(w, r, http.StatusBadRequest, "This sign-in has expired or was not started here. Sign in again.", errors.New("sign-in flow has no verifier"))
+		return
+	}
+	cl, err := c.issuer(r.Context())
+	if err != nil {
+		c.fail(w, r, http.StatusServiceUnavailable, "The sign-in service cannot be reached. Try again in a minute.", err)
+		return
+	}
 	ctx := c.clientContext(r.Context())
-	tok, err := c.oauth.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(f.Verifier))
+	oc := cl.oauth
+	oc.RedirectURL = f.Redirect
+	tok, err := oc.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(f.Verifier))
 	if err != nil {
 		c.fail(w, r, http.StatusUnauthorized, "The sign-in could not be completed. Sign in again.", fmt.Errorf("exchange code: %w", err))
 		return
@@ -224,7 +296,7 @@ func (c *Console) callback(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, http.StatusUnauthorized, "The issuer sent no ID token.", errors.New("no id_token"))
 		return
 	}
-	idt, err := c.verifier.Verify(ctx, raw)
+	idt, err := cl.verifier.Verify(ctx, raw)
 	if err != nil {
 		c.fail(w, r, http.StatusUnauthorized, "The issuer's ID token was not accepted.", fmt.Errorf("verify id token: %w", err))
 		return
@@ -283,6 +355,24 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, LogoutPath, http.StatusSeeOther)
+}
+
+// errNotLoopback refuses the local sign-in on a host other than this
+// machine's.
+var errNotLoopback = errors.New("local sign-in asked for on a host that is not a loopback address")
+
+// Loopback reports whether a request's Host (name or address, with or
+// without a port) is this machine: localhost or a loopback address.
+func Loopback(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Zone() == "" && ip.Unmap().IsLoopback()
 }
 
 // safeNext keeps a return path inside the console; anything else (another

@@ -505,3 +505,115 @@ func TestSessions(t *testing.T) {
 		t.Error("NewSessions accepted no secret")
 	}
 }
+
+func TestLoopback(t *testing.T) {
+	for _, tt := range []struct {
+		host string
+		want bool
+	}{
+		{"127.0.0.1:3000", true},
+		{"127.0.0.1", true},
+		{"localhost:3000", true},
+		{"LOCALHOST", true},
+		{"[::1]:3000", true},
+		{"::1", true},
+		{"127.8.9.10", true},
+		{"[::ffff:127.0.0.1]:80", true},
+		{"abc123.execute-api.ap-east-1.amazonaws.com", false},
+		{"localhost.example.com", false},
+		{"127.0.0.1.nip.io", false},
+		{"10.0.0.1:3000", false},
+		{"[fe80::1%lo]:80", false},
+		{"", false},
+	} {
+		if got := Loopback(tt.host); got != tt.want {
+			t.Errorf("Loopback(%q) = %v, want %v", tt.host, got, tt.want)
+		}
+	}
+}
+
+// TestConsoleDevLoopbackOnly: the local sign-in page answers only on this
+// machine, so turning it on behind a public domain signs nobody in.
+func TestConsoleDevLoopbackOnly(t *testing.T) {
+	con, err := NewConsole(context.Background(), ConsoleConfig{Sessions: testSessions(t, true), Dev: LocalStaff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	con.Register(mux)
+	for _, method := range []string{"GET", "POST"} {
+		r := httptest.NewRequest(method, LoginPath, strings.NewReader("as=local-admin"))
+		r.Host = "abc123.execute-api.ap-east-1.amazonaws.com"
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		if w.Code != http.StatusForbidden || strings.Contains(w.Body.String(), "local-admin") || len(w.Result().Cookies()) > 0 {
+			t.Errorf("%s local sign-in on a public host = %d (cookies %v), want 403 without the identities", method, w.Code, w.Result().Cookies())
+		}
+	}
+}
+
+// TestConsoleRedirectFromHost: without a configured redirect URL the
+// callback is the request's own host, over https, and the code exchange
+// repeats it.
+func TestConsoleRedirectFromHost(t *testing.T) {
+	p := newProvider(t)
+	con, err := NewConsole(context.Background(), ConsoleConfig{
+		Sessions: testSessions(t, false), Issuer: p.srv.URL, ClientID: testClientID, ClientSecret: testClientSecret,
+		HTTPClient: p.srv.Client(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	con.Register(mux)
+	r := httptest.NewRequest("GET", LoginPath, nil)
+	r.Host = "desk.example.com"
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, r)
+	if w.Code != http.StatusFound {
+		t.Fatalf("login = %d %s, want 302", w.Code, w.Body)
+	}
+	back := p.authorize(t, w.Header().Get("Location"), LocalStaff[0], nil)
+	if !strings.HasPrefix(back, "https://desk.example.com"+CallbackPath+"?") {
+		t.Fatalf("redirect_uri = %q, want https://desk.example.com%s", back, CallbackPath)
+	}
+	u, _ := url.Parse(back)
+	r = httptest.NewRequest("GET", u.RequestURI(), nil)
+	r.Host = "desk.example.com"
+	for _, ck := range w.Result().Cookies() {
+		r.AddCookie(ck)
+	}
+	w = httptest.NewRecorder()
+	mux.ServeHTTP(w, r)
+	if w.Code != http.StatusSeeOther || p.issued() != 1 {
+		t.Fatalf("callback = %d %s (%d tokens issued), want 303 after one exchange", w.Code, w.Body, p.issued())
+	}
+}
+
+// TestConsoleIssuerDown: an issuer that cannot be reached fails the
+// sign-in, not the console's start, and is tried again next time.
+func TestConsoleIssuerDown(t *testing.T) {
+	p := newProvider(t)
+	up := p.srv.URL
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	cfg := ConsoleConfig{Sessions: testSessions(t, false), Issuer: down.URL, ClientID: testClientID, HTTPClient: p.srv.Client()}
+	con, err := NewConsole(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("NewConsole with an unreachable issuer: %v, want the console built", err)
+	}
+	mux := http.NewServeMux()
+	con.Register(mux)
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, httptest.NewRequest("GET", LoginPath, nil))
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("login with the issuer down = %d, want 503", w.Code)
+	}
+	con.cfg.Issuer = up
+	w = httptest.NewRecorder()
+	mux.ServeHTTP(w, httptest.NewRequest("GET", LoginPath, nil))
+	if w.Code != http.StatusFound || !strings.HasPrefix(w.Header().Get("Location"), up+"/oauth2/authorize?") {
+		t.Errorf("login with the issuer back = %d → %q, want 302 to it", w.Code, w.Header().Get("Location"))
+	}
+}

@@ -1,6 +1,7 @@
 package staffauth
 
 import (
+	"net"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -71,6 +72,31 @@ func FuzzSessionCookie(f *testing.F) {
 		var s session
 		if err := ses.open(value, &s); err == nil {
 			t.Fatalf("open(%q) = %+v, want an error", value, s)
+		}
+	})
+}
+
+// FuzzLoopback: the Host header is the caller's; only a name or address
+// of this machine passes.
+func FuzzLoopback(f *testing.F) {
+	for _, s := range []string{"127.0.0.1:3000", "localhost", "[::1]:80", "example.com", "127.0.0.1.example.com", "[::ffff:127.0.0.1]", "[fe80::1%lo]:1", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, host string) {
+		if !Loopback(host) {
+			return
+		}
+		h := host
+		if hh, _, err := net.SplitHostPort(host); err == nil {
+			h = hh
+		}
+		h = strings.Trim(h, "[]")
+		if strings.EqualFold(h, "localhost") {
+			return
+		}
+		ip := net.ParseIP(h)
+		if ip == nil || !ip.IsLoopback() {
+			t.Errorf("Loopback(%q) = true for a host that is not this machine", host)
 		}
 	})
 }

@@ -95,6 +95,9 @@ type flow struct {
 	Nonce    string `json:"nonce,omitempty"`
 	Verifier string `json:"verifier,omitempty"`
 	Next     string `json:"next,omitempty"`
+	// Redirect is the callback URL the issuer was given, which the code
+	// exchange must repeat.
+	Redirect string `json:"redirect,omitempty"`
 	CSRF     string `json:"csrf,omitempty"`
 	Expiry   int64  `json:"exp"`
 }
