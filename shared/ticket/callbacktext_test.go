@@ -180,6 +180,9 @@ func FuzzReadCallback(f *testing.F) {
 		f.Add(s, "Asia/Shanghai")
 	}
 	f.Add("tomorrow 1:30am", "America/New_York")
+	f.Add("明天凌晨2点半", "America/New_York")
+	f.Add("明天晚上8点半", "America/New_York")
+	f.Add("周二或周三下午", "Asia/Shanghai")
 	f.Add("Sunday 1:30", "Europe/London")
 	now := at(time.UTC, "2026-10-30 23:00")
 	f.Fuzz(func(t *testing.T, text, zone string) {
