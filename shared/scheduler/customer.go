@@ -36,12 +36,18 @@ type Channels struct {
 
 var _ Messages = (*Channels)(nil)
 
-// Send messages t's customer. The key is the purpose, the ticket and the
-// version the sweep claimed the item at: a message goes once per claim.
+// ErrSentBefore says a message went out on an earlier run that was
+// killed before it recorded it: nothing is sent again, and the item is
+// done.
+var ErrSentBefore = errors.New("sent by an earlier run")
+
+// Send messages t's customer. The key names the item, not the claim: a
+// run killed between sending and recording leaves the key taken, so the
+// run that claims the item again after the claim timed out is told
+// ErrSentBefore instead of sending it twice.
 func (c *Channels) Send(ctx context.Context, t *ticket.Ticket, text string, purpose sms.Purpose) (ticket.Message, error) {
 	sent, err := c.Out.Send(ctx, outbound.Request{
-		Ticket: t, Purpose: purpose, Actor: DayActor,
-		Key: string(purpose) + "#" + string(t.ID) + "#" + strconv.Itoa(t.Version),
+		Ticket: t, Purpose: purpose, Actor: DayActor, Key: itemKey(t, purpose),
 		Render: func(ticket.Channel, ticket.Language) outbound.Content {
 			return outbound.Content{Subject: "[" + string(t.Ref) + "]", Text: text}
 		},
@@ -50,12 +56,29 @@ func (c *Channels) Send(ctx context.Context, t *ticket.Ticket, text string, purp
 	case errors.Is(err, outbound.ErrOptedOut), errors.Is(err, outbound.ErrUndeliverable),
 		errors.Is(err, outbound.ErrNoContact), errors.Is(err, outbound.ErrNoChannel):
 		return ticket.Message{}, fmt.Errorf("%w: %w", desk.ErrUnreachable, err)
+	case errors.Is(err, outbound.ErrDuplicate):
+		return ticket.Message{}, fmt.Errorf("%w: %w", ErrSentBefore, err)
 	case err != nil && sent.ProviderID == "":
 		return ticket.Message{}, err
 	}
 	// Sent but perhaps not recorded on the ticket: it is out either way,
 	// and the sweep records it with the item.
 	return ticket.Message{ID: sent.MessageID, Direction: ticket.Outbound, Channel: sent.Channel, Body: text, SourceID: sent.ProviderID}, nil
+}
+
+// itemKey names the one message an item of the day sweep sends: a
+// callback attempt's reminder (by its attempt and window, so a
+// rescheduled window is reminded again), the message saying we tried,
+// or a ticket's survey (a ticket has one return visit).
+func itemKey(t *ticket.Ticket, purpose sms.Purpose) string {
+	key := string(purpose) + "#" + string(t.ID)
+	if cb := t.Callback; purpose == sms.PurposeReminder && cb != nil {
+		if cb.Status == ticket.CallbackGaveUp {
+			return key + "#tried#" + strconv.FormatInt(cb.TriedAt.Unix(), 10)
+		}
+		key += "#" + strconv.Itoa(cb.Attempts) + "#" + strconv.FormatInt(cb.Start.Unix(), 10)
+	}
+	return key
 }
 
 // customerLanguages are the languages customer texts are written in.

@@ -223,6 +223,10 @@ func (d *Day) remindCustomer(ctx context.Context, id ticket.ID, at time.Time, st
 		}
 	}
 	m, err := d.Messages.Send(ctx, t, text, sms.PurposeReminder)
+	before := errors.Is(err, ErrSentBefore)
+	if before {
+		m, err = ticket.Message{}, nil
+	}
 	if err != nil && !unreachable(err) {
 		// The claim stays: the next run after it times out tries again.
 		return fmt.Errorf("send callback reminder: %w", err)
@@ -230,6 +234,9 @@ func (d *Day) remindCustomer(ctx context.Context, id ticket.ID, at time.Time, st
 	detail := "callback reminder sent"
 	if tried {
 		detail = "told the customer we tried to call"
+	}
+	if before {
+		detail += " (by an earlier run)"
 	}
 	if err != nil {
 		detail, m.ID = "not sent: the customer cannot be reached", ""

@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/frontdesk/frontdesk/local/testenv"
 	"github.com/frontdesk/frontdesk/shared/desk"
 	"github.com/frontdesk/frontdesk/shared/dynamo"
+	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/scheduler"
 	"github.com/frontdesk/frontdesk/shared/sms"
 	"github.com/frontdesk/frontdesk/shared/ticket"
@@ -344,4 +348,119 @@ func TestDayVisits(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDayKilledAfterSendSendsOnce kills a day sweep right after the
+// provider took a reminder, before the sweep recorded it: the run that
+// claims the item again once the claim timed out must not send it again.
+func TestDayKilledAfterSendSendsOnce(t *testing.T) {
+	st, _ := testenv.Table(t)
+	tks := booked(t, st, 3)
+	var now atomic.Int64
+	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+	texts := &senders{clock: clock}
+	out := &outbound.Service{Store: st, Texts: texts, Zone: shanghai, Now: clock}
+	first := monday9.Add(-30 * time.Minute) // every reminder due (08:00 and after)
+	now.Store(first.UnixNano())
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &flaky{texts: texts, cancel: cancel}
+	d.ok.Store(1)
+	killedOut := *out
+	killedOut.Texts = d
+	if _, err := (&scheduler.Day{Store: st, Rules: rules, Messages: &scheduler.Channels{Out: &killedOut}}).Run(ctx, first); err == nil {
+		t.Fatal("a run killed after a send reported success")
+	}
+	if n := len(texts.since(0)); n != 1 {
+		t.Fatalf("%d texts went before the run was killed, want 1", n)
+	}
+	day := &scheduler.Day{Store: st, Rules: rules, Messages: &scheduler.Channels{Out: out}}
+	for at := first.Add(5 * time.Minute); !at.After(first.Add(ticket.ClaimTimeout + 10*time.Minute)); at = at.Add(5 * time.Minute) {
+		now.Store(at.UnixNano())
+		if _, err := day.Run(context.Background(), at); err != nil {
+			t.Fatalf("run at %s: %v", at, err)
+		}
+	}
+	perRef := map[string]int{}
+	for _, s := range texts.since(0) {
+		perRef[refRE.FindString(s.body)]++
+	}
+	for i, tk := range tks {
+		h := history(t, st, tk.ID)
+		if perRef[string(tk.Ref)] != 1 || h[ticket.EventCallbackReminded] != 1 {
+			t.Errorf("ticket %d: %d reminders sent, %d recorded; want 1 and 1", i, perRef[string(tk.Ref)], h[ticket.EventCallbackReminded])
+		}
+		if cur, _ := st.Ticket(context.Background(), tk.ID); cur.Callback.Reminded.IsZero() || !cur.Callback.Claim.IsZero() {
+			t.Errorf("ticket %d: callback %+v, want reminded and no claim left", i, cur.Callback)
+		}
+	}
+}
+
+// refRE finds a ticket reference in a text sent.
+var refRE = regexp.MustCompile(`FD-[0-9A-Z]+`)
+
+// sentText is one message a recording sender was handed.
+type sentText struct {
+	to, body, providerID string
+	at                   time.Time
+	mail                 bool
+}
+
+// senders records every text and mail the outbound service sends.
+type senders struct {
+	mu    sync.Mutex
+	clock func() time.Time
+	sent  []sentText
+}
+
+func (s *senders) record(to, body string, mail bool) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := fmt.Sprintf("prov-%d", len(s.sent)+1)
+	s.sent = append(s.sent, sentText{to: to, body: body, providerID: id, at: s.clock(), mail: mail})
+	return id
+}
+
+func (s *senders) Send(_ context.Context, to, body string) (string, error) {
+	return s.record(to, body, false), nil
+}
+
+func (s *senders) SendMail(_ context.Context, m outbound.Mail) (string, error) {
+	return s.record(m.To, m.Text, true), nil
+}
+
+func (s *senders) since(n int) []sentText {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.sent[n:])
+}
+
+// flaky passes the first ok sends on and fails the rest, as a provider
+// going away; with cancel set, it cancels the run's context after the
+// ok-th send instead, as a run killed between a send and its record.
+type flaky struct {
+	texts  *senders
+	ok     atomic.Int32
+	cancel context.CancelFunc
+}
+
+func (d *flaky) Send(ctx context.Context, to, body string) (string, error) {
+	if d.ok.Add(-1) < 0 {
+		return "", errors.New("provider went away")
+	}
+	id, err := d.texts.Send(ctx, to, body)
+	if d.cancel != nil && d.ok.Load() == 0 {
+		d.cancel()
+	}
+	return id, err
+}
+
+func (d *flaky) SendMail(ctx context.Context, m outbound.Mail) (string, error) {
+	if d.ok.Add(-1) < 0 {
+		return "", errors.New("provider went away")
+	}
+	id, err := d.texts.SendMail(ctx, m)
+	if d.cancel != nil && d.ok.Load() == 0 {
+		d.cancel()
+	}
+	return id, err
 }

@@ -90,6 +90,10 @@ func (d *Day) visit(ctx context.Context, id ticket.ID, at time.Time, st *DayStat
 		return err
 	}
 	m, err := d.Messages.Send(ctx, t, ticket.SurveyText(textLanguage(t.Language), t.Ref), sms.PurposeSurvey)
+	how := "survey sent by " + string(m.Channel)
+	if errors.Is(err, ErrSentBefore) {
+		m, err, how = ticket.Message{}, nil, "survey sent by an earlier run"
+	}
 	if unreachable(err) {
 		st.Unreachable++
 		return closeVisit(ticket.VisitNotVisitable, "the customer cannot be reached")
@@ -104,7 +108,7 @@ func (d *Day) visit(ctx context.Context, id ticket.ID, at time.Time, st *DayStat
 		}
 		v.Status, v.Claim, v.SentAt, v.CloseAt = ticket.VisitSent, time.Time{}, at, at.Add(p.AnswerWithin)
 		v.MessageID, v.ProviderID = m.ID, m.SourceID
-		ev(ticket.EventSurveySent, "survey sent by "+string(m.Channel))
+		ev(ticket.EventSurveySent, how)
 		return true
 	})
 	st.Surveyed += n

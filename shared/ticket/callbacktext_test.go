@@ -24,6 +24,8 @@ func TestReadCallback(t *testing.T) {
 	sh := CallbackReading{Calendar: DefaultCalendar(shanghai), Now: monday}
 	shLondon := sh
 	shLondon.Zone = london
+	shNewYork := sh
+	shNewYork.Zone = newYork
 	twoHours := sh
 	twoHours.Length = 2 * time.Hour
 	roundClock := CallbackReading{Calendar: allHours(shanghai), Now: monday}
@@ -88,6 +90,8 @@ func TestReadCallback(t *testing.T) {
 		{"next Friday said on a Monday", sh, "next Friday 10am", CallbackRequest{}, time.Time{}, CodeAmbiguous, []string{"2026-11-27", "2026-12-04"}},
 		{"two times", sh, "明天上午10点或者11点", CallbackRequest{}, time.Time{}, CodeAmbiguous, []string{"10:00", "11:00"}},
 		{"two days", sh, "tomorrow or Wednesday", CallbackRequest{}, time.Time{}, CodeAmbiguous, []string{"2026-11-24", "2026-11-25"}},
+		{"two days in Chinese", sh, "周二或周三下午", CallbackRequest{}, time.Time{}, CodeAmbiguous, []string{"2026-11-24", "2026-11-25"}},
+		{"bare hour both open, in English", roundClock, "Tuesday at 3", CallbackRequest{}, time.Time{}, CodeAmbiguous, []string{"2026-11-24 03:00-04:00", "2026-11-24 15:00-16:00"}},
 		{"morning or afternoon", sh, "明天上午或下午", CallbackRequest{}, time.Time{}, CodeAmbiguous, []string{"morning", "afternoon"}},
 		{"both hours open", roundClock, "明天3点", CallbackRequest{}, time.Time{}, CodeAmbiguous, []string{"2026-11-24 03:00-04:00", "2026-11-24 15:00-16:00"}},
 		{"no time", sh, "please call me back", CallbackRequest{}, time.Time{}, CodeNoTime, nil},
@@ -105,16 +109,26 @@ func TestReadCallback(t *testing.T) {
 		{"customer zone, open", shLondon, "tomorrow 2am", CallbackRequest{"2026-11-24", "02:00", "03:00", "Europe/London"}, at(shanghai, "2026-11-24 10:00"), "", nil},
 		{"customer zone, morning", shLondon, "tomorrow morning", CallbackRequest{"2026-11-24", "00:30", "09:30", "Europe/London"}, at(shanghai, "2026-11-24 08:30"), "", nil},
 		{"customer zone, closed", shLondon, "tomorrow 10am", CallbackRequest{}, time.Time{}, CodeOutsideHours, nil},
+		// A customer in New York: Shanghai's 08:30–17:30 is their 19:30–04:30
+		// the evening before.
+		{"New York customer, their evening", shNewYork, "tomorrow 8pm", CallbackRequest{"2026-11-23", "20:00", "21:00", "America/New_York"}, at(shanghai, "2026-11-24 09:00"), "", nil},
+		{"New York customer, in Chinese", shNewYork, "明天晚上8点半", CallbackRequest{"2026-11-23", "20:30", "21:30", "America/New_York"}, at(shanghai, "2026-11-24 09:30"), "", nil},
+		// It is 21:00 on Sunday in New York: tonight's 8 o'clock has passed.
+		{"New York customer, tonight passed", shNewYork, "今晚8点", CallbackRequest{}, time.Time{}, CodePast, nil},
+		{"New York customer, their morning", shNewYork, "tomorrow 10am", CallbackRequest{}, time.Time{}, CodeOutsideHours, nil},
+		{"London customer, in Chinese", shLondon, "明天凌晨2点", CallbackRequest{"2026-11-24", "02:00", "03:00", "Europe/London"}, at(shanghai, "2026-11-24 10:00"), "", nil},
 		{"London office", ldOffice, "tomorrow 10am", CallbackRequest{"2026-11-24", "10:00", "11:00", "Europe/London"}, utc("2026-11-24 10:00"), "", nil},
 
 		// New York, clocks forward: 02:00–03:00 does not exist on 2026-03-08.
 		{"skipped hour", nySpring, "tomorrow 2:30am", CallbackRequest{}, time.Time{}, CodeSkippedTime, []string{"2026-03-08 02:30"}},
 		{"before the skipped hour", nySpring, "tomorrow 1:30am", CallbackRequest{"2026-03-08", "01:30", "03:00", "America/New_York"}, utc("2026-03-08 06:30"), "", nil},
 		{"after the skipped hour", nySpring, "tomorrow 3am", CallbackRequest{"2026-03-08", "03:00", "04:00", "America/New_York"}, utc("2026-03-08 07:00"), "", nil},
+		{"skipped hour in Chinese", nySpring, "明天凌晨2点半", CallbackRequest{}, time.Time{}, CodeSkippedTime, []string{"2026-03-08 02:30"}},
 		{"range ending in the skipped hour", nySpring, "tomorrow 1-2:30am", CallbackRequest{}, time.Time{}, CodeSkippedTime, []string{"2026-03-08 02:30"}},
 		// New York, clocks back: 01:00–02:00 happens twice on 2026-11-01; a
 		// time in it is its first occurrence, still in summer time.
 		{"repeated hour", nyAutumn, "tomorrow 1:30am", CallbackRequest{}, time.Time{}, CodeTimeRepeated, nil},
+		{"repeated hour in Chinese", nyAutumn, "明天凌晨1点半", CallbackRequest{}, time.Time{}, CodeTimeRepeated, nil},
 		{"after the repeated hour", nyAutumn, "tomorrow 2:30am", CallbackRequest{"2026-11-01", "02:30", "03:30", "America/New_York"}, utc("2026-11-01 07:30"), "", nil},
 		{"office hours after the change", nyOffice, "Monday 9am", CallbackRequest{"2026-11-02", "09:00", "10:00", "America/New_York"}, utc("2026-11-02 14:00"), "", nil},
 		// A wall time the clocks show twice names no one instant: refused,
@@ -166,6 +180,9 @@ func FuzzReadCallback(f *testing.F) {
 		f.Add(s, "Asia/Shanghai")
 	}
 	f.Add("tomorrow 1:30am", "America/New_York")
+	f.Add("明天凌晨2点半", "America/New_York")
+	f.Add("明天晚上8点半", "America/New_York")
+	f.Add("周二或周三下午", "Asia/Shanghai")
 	f.Add("Sunday 1:30", "Europe/London")
 	now := at(time.UTC, "2026-10-30 23:00")
 	f.Fuzz(func(t *testing.T, text, zone string) {

@@ -107,6 +107,7 @@ func refusals(t *testing.T) []struct {
 	office := ticket.CallbackReading{Calendar: ticket.DefaultCalendar(shanghai), Now: time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)}
 	night := ticket.Calendar{Zone: newYork, Open: 0, Close: 24 * 60, Days: [7]bool{true, true, true, true, true, true, true}}
 	spring := ticket.CallbackReading{Calendar: night, Now: time.Date(2026, 3, 7, 12, 0, 0, 0, newYork)}
+	autumn := ticket.CallbackReading{Calendar: night, Now: time.Date(2026, 10, 31, 12, 0, 0, 0, newYork)}
 	var out []struct {
 		name string
 		err  *ticket.CallbackTextError
@@ -119,6 +120,7 @@ func refusals(t *testing.T) []struct {
 		{"ambiguous date", "12/3 14:00", office},
 		{"ambiguous part of day", "明天上午或下午", office},
 		{"skipped time", "tomorrow 2:30am", spring},
+		{"repeated time", "tomorrow 1:30am", autumn},
 		{"past", "today 9am", office},
 		{"too far", "Dec 20 10am", office},
 		{"outside hours", "明天晚上8点", office},

@@ -275,3 +275,48 @@ func TestPlanCallback(t *testing.T) {
 		t.Errorf("PlanCallback = %+v, want a scheduled first attempt with both reminders", cb)
 	}
 }
+
+// TestVisitSendTime: a survey goes out when it falls due unless that is in
+// the customer's quiet hours (their own zone, known from their callback),
+// and then as they end; the minutes either side of both ends, and the
+// clock changes.
+func TestVisitSendTime(t *testing.T) {
+	ny, _ := time.LoadLocation("America/New_York")
+	london, _ := time.LoadLocation("Europe/London")
+	inZone := func(zone string) *Ticket {
+		tk := sample(Resolved)
+		if zone != "" {
+			tk.Callback = &Callback{Zone: zone, Status: CallbackCompleted}
+		}
+		return tk
+	}
+	tests := []struct {
+		name string
+		zone string // the customer's callback zone; "" for the business's
+		due  time.Time
+		want time.Time
+	}{
+		{"Shanghai 20:59", "", at(shanghai, "2026-11-24 20:59"), at(shanghai, "2026-11-24 20:59")},
+		{"Shanghai 21:00", "", at(shanghai, "2026-11-24 21:00"), at(shanghai, "2026-11-25 08:00")},
+		{"Shanghai 07:59", "", at(shanghai, "2026-11-25 07:59"), at(shanghai, "2026-11-25 08:00")},
+		{"Shanghai 08:00", "", at(shanghai, "2026-11-25 08:00"), at(shanghai, "2026-11-25 08:00")},
+		{"New York 20:59", "America/New_York", at(ny, "2026-11-24 20:59"), at(ny, "2026-11-24 20:59")},
+		{"New York 21:00", "America/New_York", at(ny, "2026-11-24 21:00"), at(ny, "2026-11-25 08:00")},
+		{"New York 07:59", "America/New_York", at(ny, "2026-11-25 07:59"), at(ny, "2026-11-25 08:00")},
+		{"New York 08:00", "America/New_York", at(ny, "2026-11-25 08:00"), at(ny, "2026-11-25 08:00")},
+		// 11:00 in Shanghai, the business's working morning, is 22:00 in New
+		// York: the survey waits for their morning.
+		{"New York night, Shanghai morning", "America/New_York", at(shanghai, "2026-11-24 11:00"), at(ny, "2026-11-24 08:00")},
+		{"Shanghai night, London afternoon", "Europe/London", at(shanghai, "2026-11-24 23:00"), at(shanghai, "2026-11-24 23:00")},
+		{"London 07:59 on the morning clocks went back", "Europe/London", at(london, "2026-10-25 07:59"), at(london, "2026-10-25 08:00")},
+		{"New York after clocks went forward", "America/New_York", at(ny, "2026-03-08 07:30"), at(ny, "2026-03-08 08:00")},
+		{"a zone that is no zone: the business's", "Mars/Olympus", at(shanghai, "2026-11-24 21:30"), at(shanghai, "2026-11-25 08:00")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := rules.VisitSendTime(inZone(tt.zone), tt.due); !got.Equal(tt.want) {
+				t.Errorf("VisitSendTime(%s, %s) = %s, want %s", tt.zone, tt.due.UTC(), got.UTC(), tt.want.UTC())
+			}
+		})
+	}
+}

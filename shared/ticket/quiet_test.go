@@ -23,6 +23,11 @@ func TestQuietHoursNext(t *testing.T) {
 		{"last quiet minute", DefaultQuietHours, shanghai, at(shanghai, "2026-11-24 07:59"), true, at(shanghai, "2026-11-24 08:00")},
 		{"quiet ends on the minute", DefaultQuietHours, shanghai, at(shanghai, "2026-11-24 08:00"), false, at(shanghai, "2026-11-24 08:00")},
 		{"midday", DefaultQuietHours, shanghai, at(shanghai, "2026-11-24 12:00"), false, at(shanghai, "2026-11-24 12:00")},
+		// The same boundaries in a customer's zone that is not the business's.
+		{"New York evening before quiet", DefaultQuietHours, newYork, at(newYork, "2026-11-23 20:59"), false, at(newYork, "2026-11-23 20:59")},
+		{"New York quiet starts on the minute", DefaultQuietHours, newYork, at(newYork, "2026-11-23 21:00"), true, at(newYork, "2026-11-24 08:00")},
+		{"New York last quiet minute", DefaultQuietHours, newYork, at(newYork, "2026-11-24 07:59"), true, at(newYork, "2026-11-24 08:00")},
+		{"New York quiet ends on the minute", DefaultQuietHours, newYork, at(newYork, "2026-11-24 08:00"), false, at(newYork, "2026-11-24 08:00")},
 		// The same instant is daytime in London and night in Shanghai.
 		{"customer zone decides", DefaultQuietHours, london, utc("2026-11-23 14:00"), false, utc("2026-11-23 14:00")},
 		{"customer zone at night", DefaultQuietHours, shanghai, utc("2026-11-23 14:00"), true, at(shanghai, "2026-11-24 08:00")},
