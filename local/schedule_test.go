@@ -38,3 +38,24 @@ func TestScheduleNext(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseSchedule: any expression either fails to parse or gives a
+// schedule whose next firing is after the instant asked about (or never).
+func FuzzParseSchedule(f *testing.F) {
+	for _, s := range []string{"rate(5 minutes)", "cron(0 2 * * ? *)", "cron(30 8 ? * MON-FRI *)", "cron(*/15 * * * ? *)", "cron(0 0 31 2 ? *)", "cron(5/10 1-3,22 1,15 * ? *)"} {
+		f.Add(s, "Asia/Shanghai")
+	}
+	after := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, expr, zone string) {
+		if zone != "" && zone != "UTC" && zone != "Asia/Shanghai" && zone != "America/New_York" {
+			zone = "" // LoadLocation reads files: keep to known zones
+		}
+		s, err := parseSchedule(expr, zone)
+		if err != nil {
+			return
+		}
+		if next := s.next(after); !next.IsZero() && !next.After(after) {
+			t.Errorf("%q in %q: next after %s = %s", expr, zone, after, next)
+		}
+	})
+}
