@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -101,31 +102,28 @@ func (j *Jobs) Run(ctx context.Context, job string, at time.Time) (Result, error
 		reminder = &desk.Channels{Out: out, Tickets: j.Store}
 		messages = &Channels{Out: out}
 	}
+	// Every job runs even when one before it failed (a tick runs them
+	// all); the errors are returned together.
+	var errs []error
 	if job == Job || job == AllJobs {
 		s := &Sweep{Store: j.Store, Rules: j.Rules, Ladder: j.Ladder, Reminder: reminder, Overlap: j.Overlap}
 		st, err := s.Run(ctx, at)
 		res.TimeLimits = &st
-		if err != nil {
-			return res, err
-		}
+		errs = append(errs, err)
 	}
 	if job == DayJob || job == AllJobs {
 		d := &Day{Store: j.Store, Rules: j.Rules, Messages: messages, Overlap: j.Overlap}
 		st, err := d.Run(ctx, at)
 		res.Day = &st
-		if err != nil {
-			return res, err
-		}
+		errs = append(errs, err)
 	}
 	if job == PlannerJob || (job == AllJobs && j.plannerTime(at)) {
 		p := &Planner{Store: j.Store, Zone: j.Zone, Calendar: j.Rules.Calendar, Digests: j.Digests, Links: j.Links}
 		st, err := p.Run(ctx, at)
 		res.Planner = &st
-		if err != nil {
-			return res, err
-		}
+		errs = append(errs, err)
 	}
-	return res, nil
+	return res, errors.Join(errs...)
 }
 
 // plannerTime reports whether at is at or after the planner's time of
