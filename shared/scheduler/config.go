@@ -185,7 +185,10 @@ func FromEnv(ctx context.Context, getenv func(string) string) (Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)
 	}
-	out, _ := channels.Out.(*outbound.Service)
+	out, ok := channels.Out.(*outbound.Service)
+	if !ok {
+		return nil, fmt.Errorf("scheduler: messages to customers go through %T, not the outbound service", channels.Out)
+	}
 	pub := notice.NewPublisher(sns.NewFromConfig(awsCfg, func(o *sns.Options) { o.BaseEndpoint = ch.SNS }), topic)
 	j := &Jobs{Store: store, Rules: rules, Out: out, Ladder: ladder, Overlap: overlap, Zone: zone,
 		Digests: pub, Links: links, PlannerAt: plannerAt}
