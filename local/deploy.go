@@ -325,6 +325,7 @@ func (d *deployment) close() {
 // ends. It returns the routes, for the start-up listing.
 func (d *deployment) wireEvents(ctx context.Context, mux *http.ServeMux, wg *sync.WaitGroup) ([]string, error) {
 	var routes []string
+	scheduled := map[string]bool{}
 	for _, id := range d.tpl.Functions() {
 		f := d.functions[id]
 		evs, _ := template.Get(d.tpl.Resources[id], "Properties", "Events").(map[string]any)
@@ -416,21 +417,38 @@ func (d *deployment) wireEvents(ctx context.Context, mux *http.ServeMux, wg *syn
 				if expr == "" {
 					expr = str("ScheduleExpression")
 				}
-				every, err := rate(expr)
+				// The schedule's Input is the payload as EventBridge
+				// Scheduler sends it; without one, the scheduled event.
+				input := []byte(str("Input"))
+				if len(input) == 0 {
+					input = nil
+				}
+				sched, err := parseSchedule(expr, str("ScheduleExpressionTimezone"))
 				if err != nil {
-					d.skipped = append(d.skipped, fmt.Sprintf("%s event %s: %v (POST /_local/schedule/%s runs it)", id, name, err, id))
+					d.skipped = append(d.skipped, fmt.Sprintf("%s event %s: %v (POST /_local/schedule/%s/%s runs it)", id, name, err, id, name))
 				} else {
 					wg.Add(1)
-					go func() { defer wg.Done(); d.tick(ctx, id, name, every) }()
+					go func() { defer wg.Done(); d.tick(ctx, id, name, sched, input) }()
 				}
-				mux.HandleFunc("POST /_local/schedule/"+id, func(w http.ResponseWriter, r *http.Request) {
-					out, err := f.Invoke(r.Context(), scheduledEvent(id, name))
+				run := func(w http.ResponseWriter, r *http.Request) {
+					payload := input
+					if payload == nil {
+						payload = scheduledEvent(id, name)
+					}
+					out, err := f.Invoke(r.Context(), payload)
 					if err != nil {
 						writeJSON(w, http.StatusBadGateway, map[string]string{"error": err.Error()})
 						return
 					}
 					writeJSON(w, http.StatusOK, json.RawMessage(nonEmpty(out)))
-				})
+				}
+				mux.HandleFunc("POST /_local/schedule/"+id+"/"+name, run)
+				if !scheduled[id] {
+					// The function's first schedule (by event name) also
+					// answers to the function's name alone.
+					scheduled[id] = true
+					mux.HandleFunc("POST /_local/schedule/"+id, run)
+				}
 			default:
 				d.skipped = append(d.skipped, fmt.Sprintf("%s event %s: type %v does not run locally", id, name, typ))
 			}
@@ -490,17 +508,26 @@ func rate(expr string) (time.Duration, error) {
 	return 0, fmt.Errorf("schedule %q has an unknown unit", expr)
 }
 
-// tick invokes a scheduled function every period until ctx ends.
-func (d *deployment) tick(ctx context.Context, id, name string, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
+// tick invokes a scheduled function on its schedule until ctx ends, with
+// the schedule's input or, without one, the scheduled event.
+func (d *deployment) tick(ctx context.Context, id, name string, s schedule, input []byte) {
 	for {
+		next := s.next(time.Now())
+		if next.IsZero() {
+			return
+		}
+		t := time.NewTimer(time.Until(next))
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-t.C:
-			if _, err := d.functions[id].Invoke(ctx, scheduledEvent(id, name)); err != nil && ctx.Err() == nil {
-				slog.WarnContext(ctx, "scheduled invocation failed", "function", id, "err", err)
+			payload := input
+			if payload == nil {
+				payload = scheduledEvent(id, name)
+			}
+			if _, err := d.functions[id].Invoke(ctx, payload); err != nil && ctx.Err() == nil {
+				slog.WarnContext(ctx, "scheduled invocation failed", "function", id, "event", name, "err", err)
 			}
 		}
 	}

@@ -111,6 +111,12 @@ func (l *noticeLog) received(body string) {
 	for k, v := range env.MessageAttributes {
 		e.Attributes[k] = v.Value
 	}
+	if n.Ref == "" {
+		// A worklist or a digest: about a day, not a ticket.
+		fmt.Printf("notice  %-20s %s\n", n.Event, n.ID)
+		l.recent.add(e)
+		return
+	}
 	var marks []string
 	if n.Urgent {
 		marks = append(marks, "URGENT")

@@ -5,16 +5,21 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/frontdesk/frontdesk/shared/scheduler"
 )
 
 // schedulerID is the logical ID in template.yaml of the function whose
 // scheduled runs POST /_local/tick starts.
 const schedulerID = "SchedulerFunction"
 
-// tick serves POST /_local/tick?at=<RFC3339>: it runs the scheduled jobs
+// tick serves POST /_local/tick?at=<RFC3339>: it runs every scheduled job
 // now, as if at that instant, through the scheduler function's own
-// bootstrap, so a tester can jump a day ahead. Without at it runs them as
-// of now, like POST /_local/schedule/SchedulerFunction.
+// bootstrap, so a tester can jump a day ahead: the time-limit sweep, the
+// day sweep, and the planner when the instant is at or after the
+// planner's time of day (its publications are claimed, so ticking again
+// the same day publishes nothing twice). Without at it runs them as of
+// now.
 func (st *stack) tick(ctx context.Context) error {
 	f, ok := st.dep.functions[schedulerID]
 	if !ok {
@@ -29,7 +34,7 @@ func (st *stack) tick(ctx context.Context) error {
 				return
 			}
 		}
-		payload, _ := json.Marshal(map[string]string{"at": at.UTC().Format(time.RFC3339Nano)})
+		payload, _ := json.Marshal(map[string]string{"job": scheduler.AllJobs, "at": at.UTC().Format(time.RFC3339Nano)})
 		out, err := f.Invoke(r.Context(), payload)
 		if err != nil {
 			writeJSON(w, http.StatusBadGateway, map[string]string{"error": err.Error()})
@@ -38,7 +43,7 @@ func (st *stack) tick(ctx context.Context) error {
 		writeJSON(w, http.StatusOK, json.RawMessage(nonEmpty(out)))
 	})
 	st.urls = append(st.urls,
-		"Scheduled jobs now    POST "+st.url("/_local/tick?at=<RFC3339>")+"  (as if at that instant; they also run on their schedule)")
+		"Scheduled jobs now    POST "+st.url("/_local/tick?at=<RFC3339>")+"  (every job as if at that instant; they also run on their schedules)")
 	return nil
 }
 

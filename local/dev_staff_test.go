@@ -119,15 +119,17 @@ func TestStaffStory(t *testing.T) {
 	}
 	// The sweep can be ticked to any instant; nothing is due for a
 	// resolved ticket.
-	var tick struct{ Escalated int }
+	var tick struct {
+		TimeLimits struct{ Escalated int } `json:"timeLimits"`
+	}
 	resp, err := http.Post(base+"/_local/tick?at="+time.Now().Add(48*time.Hour).Format(time.RFC3339), "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	json.NewDecoder(resp.Body).Decode(&tick)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || tick.Escalated != 0 {
-		t.Errorf("tick = %d, escalated %d", resp.StatusCode, tick.Escalated)
+	if resp.StatusCode != 200 || tick.TimeLimits.Escalated != 0 {
+		t.Errorf("tick = %d, escalated %d", resp.StatusCode, tick.TimeLimits.Escalated)
 	}
 
 	// The same story in the console, which the staff function serves.

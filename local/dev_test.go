@@ -128,6 +128,73 @@ func TestDevStack(t *testing.T) {
 		return created == 4
 	})
 
+	// A callback booked through the form for the next weekday, then one
+	// tick at 02:00 of that day: the planner publishes the day's worklist
+	// and the previous business day's digest to the notices topic.
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	day := time.Now().In(shanghai)
+	var booked ticket.Ref
+	for i := 0; i < 10 && booked == ""; i++ {
+		day = day.AddDate(0, 0, 1)
+		if day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
+			continue
+		}
+		body := `{"name":"Zhao","phone":"13800138111","kind":"complaint","message":"Please call me about the bill.","consent":true,` +
+			`"callback":{"date":"` + day.Format(time.DateOnly) + `","from":"10:00","to":"10:30","timeZone":"Asia/Shanghai"}}`
+		req, _ := http.NewRequest(http.MethodPost, base+"/contacts", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "dev-stack-callback-"+strconv.Itoa(i))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c struct{ Ref ticket.Ref }
+		json.NewDecoder(resp.Body).Decode(&c)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusCreated {
+			booked = c.Ref
+		}
+	}
+	if booked == "" {
+		t.Fatal("no weekday in the next ten days took a callback")
+	}
+	planned := time.Date(day.Year(), day.Month(), day.Day(), 2, 0, 0, 0, shanghai)
+	var tick struct {
+		Planner *struct{ Read, Worklists int } `json:"planner"`
+	}
+	resp, err = http.Post(base+"/_local/tick?at="+url.QueryEscape(planned.Format(time.RFC3339)), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&tick)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || tick.Planner == nil || tick.Planner.Read != 1 || tick.Planner.Worklists != 1 {
+		t.Fatalf("tick at %s = %d, planner %+v; want the day's one callback on one worklist", planned, resp.StatusCode, tick.Planner)
+	}
+	var published []struct {
+		Notice struct {
+			Event     string `json:"event"`
+			Date      string `json:"date"`
+			Owner     string `json:"owner"`
+			Callbacks []struct {
+				Ref ticket.Ref `json:"ref"`
+			} `json:"callbacks"`
+		} `json:"notice"`
+	}
+	eventually(t, "a worklist and a digest notice", func() bool {
+		getJSON(t, base+"/_local/notices", &published)
+		worklist, digest := false, false
+		for _, n := range published {
+			switch n.Notice.Event {
+			case "callback_worklist":
+				worklist = n.Notice.Date == day.Format(time.DateOnly) && len(n.Notice.Callbacks) == 1 && n.Notice.Callbacks[0].Ref == booked
+			case "daily_digest":
+				digest = n.Notice.Date < day.Format(time.DateOnly)
+			}
+		}
+		return worklist && digest
+	})
+
 	if err := dev.stop(); err != nil {
 		t.Fatalf("dev stack stopped with %v", err)
 	}

@@ -1,5 +1,7 @@
-// Command scheduler is the scheduled Lambda (EventBridge Scheduler, every
-// five minutes): the time-limit sweep and escalation ladder.
+// Command scheduler is the scheduled Lambda (EventBridge Scheduler): the
+// time-limit sweep and escalation ladder and the day sweep every five
+// minutes, the overnight planner and daily digest at 02:00 business time;
+// each schedule's Input names its job.
 package main
 
 import (

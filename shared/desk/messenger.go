@@ -130,6 +130,9 @@ type ChannelsConfig struct {
 	// SMS_SENDER_ID).
 	OriginationNumber, SenderID string
 	DynamoDB, SNS, SES          *string
+	// Quiet are the customers' quiet hours the outbound service keeps
+	// (its default when zero); the caller sets them.
+	Quiet ticket.QuietHours
 }
 
 // ReadChannels reads the replies' configuration through e.
@@ -164,7 +167,7 @@ func (c ChannelsConfig) Build(ctx context.Context, a aws.Config, zone *time.Loca
 	sender := &sms.SNSSender{Client: sns.NewFromConfig(a, func(o *sns.Options) { o.BaseEndpoint = c.SNS }),
 		OriginationNumber: c.OriginationNumber, SenderID: c.SenderID}
 	out := &outbound.Service{
-		Store: store, Texts: sender, From: c.Mail.From, Zone: zone,
+		Store: store, Texts: sender, From: c.Mail.From, Zone: zone, Quiet: c.Quiet,
 		Mail: &outbound.SESMailer{Raw: mailer}, Signer: email.Signer{Keys: c.Mail.Keys},
 	}
 	return store, &Channels{Out: out, Tickets: store}, nil

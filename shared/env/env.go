@@ -147,8 +147,15 @@ func (r *Reader) Region(name string) string {
 }
 
 // Rules returns the classification and time-limit rules: the file named
-// by the variable when set, the shipped rules otherwise.
+// by the variable when set, the shipped rules otherwise, with the
+// callback and return-visit policy the environment sets (FollowUps).
 func (r *Reader) Rules(name string, zone *time.Location) *ticket.Rules {
+	rules := r.rulesFile(name, zone)
+	r.FollowUps(rules)
+	return rules
+}
+
+func (r *Reader) rulesFile(name string, zone *time.Location) *ticket.Rules {
 	data := ticket.DefaultRules()
 	if path := strings.TrimSpace(r.Get(name)); path != "" {
 		b, err := os.ReadFile(path)
@@ -244,4 +251,51 @@ func (r *Reader) Span(name string) ticket.Span {
 		r.fail(name, "%v", err)
 	}
 	return s
+}
+
+// QuietHours returns quiet hours written "21:00-08:00", or def when unset.
+func (r *Reader) QuietHours(name string, def ticket.QuietHours) ticket.QuietHours {
+	v := strings.TrimSpace(r.Get(name))
+	if v == "" {
+		return def
+	}
+	q, err := ticket.ParseQuietHours(v)
+	if err != nil {
+		r.fail(name, "%v", err)
+		return def
+	}
+	return q
+}
+
+// FollowUps sets the callback and return-visit policy of rules (nil:
+// only read) from the environment, each variable overriding the rules
+// file, unset ones keeping it (or the defaults): QUIET_HOURS (the
+// customers' quiet hours, 21:00-08:00), CALLBACK_AGENT_LEAD (how long
+// before a callback the owning agent is reminded, 15m),
+// CALLBACK_RETRY_AFTER (business time from a no_answer to the next call,
+// 2h), CALLBACK_ATTEMPTS (calls before giving up, 3), SURVEY_DELAY (from
+// resolution to the return visit, 1bd), SURVEY_ANSWER_WITHIN (before an
+// unanswered visit closes, 72h) and SURVEY_EVERY (the least time between
+// two surveys to one customer, 720h). Every function deciding on tickets
+// reads them through Rules, so all apply one policy.
+func (r *Reader) FollowUps(rules *ticket.Rules) {
+	cb, visit := ticket.DefaultCallbackPolicy, ticket.DefaultVisitPolicy
+	if rules != nil {
+		cb, visit = rules.CallbackPolicy(), rules.VisitPolicy()
+	}
+	quiet := r.QuietHours("QUIET_HOURS", cb.Quiet)
+	cb.Quiet, visit.Quiet = quiet, quiet
+	cb.AgentLead = r.Duration("CALLBACK_AGENT_LEAD", cb.AgentLead)
+	cb.RetryAfter = r.Duration("CALLBACK_RETRY_AFTER", cb.RetryAfter)
+	cb.MaxAttempts = r.IntBetween("CALLBACK_ATTEMPTS", cb.MaxAttempts, 1, 10)
+	if v := strings.TrimSpace(r.Get("SURVEY_DELAY")); v != "" {
+		if s := r.Span("SURVEY_DELAY"); !s.IsZero() {
+			visit.Delay = s
+		}
+	}
+	visit.AnswerWithin = r.Duration("SURVEY_ANSWER_WITHIN", visit.AnswerWithin)
+	visit.Every = r.Duration("SURVEY_EVERY", visit.Every)
+	if rules != nil {
+		rules.Callbacks, rules.Visits = cb, visit
+	}
 }

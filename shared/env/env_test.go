@@ -87,3 +87,36 @@ func TestReaderChecksAndRecords(t *testing.T) {
 		t.Errorf("Read() = %s, want %s (each once, in order)", got, want)
 	}
 }
+
+func TestFollowUps(t *testing.T) {
+	vars := map[string]string{
+		"QUIET_HOURS": "22:00-07:30", "CALLBACK_AGENT_LEAD": "10m", "CALLBACK_RETRY_AFTER": "3h", "CALLBACK_ATTEMPTS": "5",
+		"SURVEY_DELAY": "2bd", "SURVEY_ANSWER_WITHIN": "48h", "SURVEY_EVERY": "1440h",
+	}
+	r := New(func(k string) string { return vars[k] })
+	rules := r.Rules("RULES_FILE", time.UTC)
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	cb, v := rules.CallbackPolicy(), rules.VisitPolicy()
+	if cb.Quiet.String() != "22:00–07:30" || v.Quiet != cb.Quiet || cb.AgentLead != 10*time.Minute || cb.RetryAfter != 3*time.Hour || cb.MaxAttempts != 5 {
+		t.Errorf("callback policy = %+v", cb)
+	}
+	if v.Delay.String() != "2bd" || v.AnswerWithin != 48*time.Hour || v.Every != 1440*time.Hour {
+		t.Errorf("visit policy = %+v", v)
+	}
+	// Unset: the defaults.
+	r = New(func(string) string { return "" })
+	if p := r.Rules("RULES_FILE", time.UTC).CallbackPolicy(); p.MaxAttempts != 3 || p.AgentLead != 15*time.Minute {
+		t.Errorf("default callback policy = %+v", p)
+	}
+	bad := map[string]string{"QUIET_HOURS": "late", "CALLBACK_ATTEMPTS": "0", "SURVEY_DELAY": "soon", "SURVEY_EVERY": "a month"}
+	r = New(func(k string) string { return bad[k] })
+	r.Rules("RULES_FILE", time.UTC)
+	err := r.Err()
+	for name := range bad {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("Err() = %v, want it to name %s", err, name)
+		}
+	}
+}

@@ -101,6 +101,9 @@ var Events = []ticket.EventType{
 	ticket.EventEscalated, ticket.EventCallbackRequested, ticket.EventCallbackDue, ticket.EventCallbackMissed,
 	ticket.EventBreached, ticket.EventSurveyAnswered, ticket.EventResolved, ticket.EventReopened,
 	ticket.EventClosed, ticket.EventReplySent,
+	// The day sweep's: the customer reminded of a callback, the survey
+	// sent, the return visit closed (unanswered, not visitable).
+	ticket.EventCallbackReminded, ticket.EventSurveySent, ticket.EventVisitClosed,
 }
 
 // Builder makes notices. Its zero value makes notices without links.
@@ -171,9 +174,7 @@ func (b Builder) Build(e ticket.Event, t ticket.Ticket) (Notice, error) {
 	if t.Callback != nil {
 		n.Callback = &Callback{Start: t.Callback.Start.UTC(), End: t.Callback.End.UTC(), Zone: t.Callback.Zone}
 	}
-	if b.Link != "" {
-		n.Link = strings.NewReplacer("{ref}", url.PathEscape(string(t.Ref)), "{id}", url.PathEscape(string(t.ID))).Replace(b.Link)
-	}
+	n.Link = b.link(t.Ref, t.ID)
 	return n, nil
 }
 
@@ -199,6 +200,9 @@ func validType(t ticket.EventType) bool {
 var composed = map[ticket.EventType]bool{
 	ticket.EventCreated: true, ticket.EventCallbackRequested: true, ticket.EventSurveyAnswered: true,
 	ticket.EventReopened: true, ticket.EventReplySent: true,
+	// The day sweep's: windows, attempts, the agent, why a visit closed.
+	ticket.EventCallbackDue: true, ticket.EventCallbackMissed: true, ticket.EventCallbackReminded: true,
+	ticket.EventSurveySent: true, ticket.EventVisitClosed: true,
 }
 
 func composedDetail(e ticket.Event) string {

@@ -89,7 +89,6 @@ func BenchmarkPlannerAndSweep(b *testing.B) {
 				var s scheduler.PlanStats
 				for i := 0; i < b.N; i++ {
 					var err error
-					d = d[:0]
 					if s, err = p.Run(ctx, monday9.Add(-7*time.Hour)); err != nil {
 						b.Fatal(err)
 					}

@@ -509,14 +509,14 @@ func TestSimulatedWeek(t *testing.T) {
 		w.set(at)
 		busy := w.act(at)
 		if plan {
-			lists = nil
+			lists.worklists = nil
 			s, err := planner.Run(ctx, at)
 			if err != nil {
 				t.Fatalf("planner at %s: %v", l, err)
 			}
 			plans[s.Date] = s
-			for _, wl := range lists {
-				for _, it := range wl.Items {
+			for _, wl := range lists.worklists {
+				for _, it := range wl.Callbacks {
 					plannedRefs[s.Date] = append(plannedRefs[s.Date], it.Ref)
 				}
 			}

@@ -233,3 +233,56 @@ func TestCount(t *testing.T) {
 	esc, _ := Ladder{}.Escalate(tk, at(shanghai, "2026-11-24 13:00"), "frontdesk:sweep")
 	check("escalate", Count(tk, esc, shanghai), map[string]int{"2026-11-24 escalations.1": 1})
 }
+
+func TestCountFollowUps(t *testing.T) {
+	day := at(shanghai, "2026-11-24 10:00")
+	base := complaint(day.Add(-24 * time.Hour))
+	with := func(f func(t *Ticket)) *Ticket {
+		n := base.Clone()
+		n.UpdatedAt = day
+		f(n)
+		return n
+	}
+	booked := with(func(t *Ticket) {
+		t.Callback = &Callback{Start: day, End: day.Add(30 * time.Minute), Zone: "Asia/Shanghai"}
+	})
+	sent := with(func(t *Ticket) { t.Visit = &Visit{Status: VisitSent, SentAt: day} })
+	tests := []struct {
+		name       string
+		prev, next *Ticket
+		want       map[string]int
+	}{
+		{"callback done", booked, with(func(t *Ticket) { t.Callback = &Callback{Status: CallbackCompleted, Outcome: CallbackDone} }),
+			map[string]int{"2026-11-24 callbacks.done": 1}},
+		{"done again is not counted", with(func(t *Ticket) { t.Callback = &Callback{Status: CallbackCompleted} }),
+			with(func(t *Ticket) { t.Callback = &Callback{Status: CallbackCompleted} }), map[string]int{}},
+		{"missed on the day found", booked, with(func(t *Ticket) {
+			t.Callback = &Callback{Start: day, End: day.Add(30 * time.Minute), Missed: at(shanghai, "2026-11-25 00:10")}
+		}), map[string]int{"2026-11-25 callbacks.missed": 1}},
+		{"survey sent", with(func(t *Ticket) { t.Visit = &Visit{Status: VisitDue} }), sent, map[string]int{"2026-11-24 visits.sent": 1}},
+		{"not visitable", with(func(t *Ticket) { t.Visit = &Visit{Status: VisitDue} }),
+			with(func(t *Ticket) { t.Visit = &Visit{Status: VisitNotVisitable} }), map[string]int{"2026-11-24 visits.notVisitable": 1}},
+		{"recently surveyed", with(func(t *Ticket) { t.Visit = &Visit{Status: VisitDue} }),
+			with(func(t *Ticket) { t.Visit = &Visit{Status: VisitRecent} }), map[string]int{"2026-11-24 visits.recentlySurveyed": 1}},
+		{"answered 4", sent, with(func(t *Ticket) { t.Visit = &Visit{Status: VisitAnswered, SentAt: day, Score: 4, AnsweredAt: day} }),
+			map[string]int{"2026-11-24 visits.answered": 1, "2026-11-24 visits.satisfied": 1}},
+		{"answered 3", sent, with(func(t *Ticket) { t.Visit = &Visit{Status: VisitAnswered, SentAt: day, Score: 3, AnsweredAt: day} }),
+			map[string]int{"2026-11-24 visits.answered": 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := map[string]int{}
+			for _, g := range Count(tt.prev, tt.next, shanghai) {
+				m[g.Day+" "+g.Counter] += g.N
+			}
+			if len(m) != len(tt.want) {
+				t.Errorf("Count = %v, want %v", m, tt.want)
+			}
+			for k, v := range tt.want {
+				if m[k] != v {
+					t.Errorf("Count[%s] = %d, want %d (all %v)", k, m[k], v, m)
+				}
+			}
+		})
+	}
+}

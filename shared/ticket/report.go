@@ -27,6 +27,25 @@ const (
 	CountEscalations = "escalations."
 )
 
+// Follow-up counters of the daily digest, each counted on the local day
+// the thing happened: callbacks staff recorded done, callbacks found
+// missed (the window ended without an outcome); return visits sent,
+// closed unsent because the customer cannot be reached (not visitable) or
+// was surveyed recently, answered, and answered satisfied (a score of 4
+// or 5).
+const (
+	CountCallbacksDone     = "callbacks.done"
+	CountCallbacksMissed   = "callbacks.missed"
+	CountVisitsSent        = "visits.sent"
+	CountVisitsUnreachable = "visits.notVisitable"
+	CountVisitsRecent      = "visits.recentlySurveyed"
+	CountVisitsAnswered    = "visits.answered"
+	CountVisitsSatisfied   = "visits.satisfied"
+)
+
+// Satisfied reports whether a survey score counts as satisfied (4–5).
+func Satisfied(score int) bool { return score >= 4 }
+
 // Count returns the report increments a change makes: prev is the ticket
 // as it was (nil for a new one), next as it is now. Counting from the
 // change itself, in the transaction that writes it, keeps reports exact
@@ -64,6 +83,7 @@ func Count(prev, next *Ticket, zone *time.Location) []Tally {
 	case !prev.Status.Open() && next.Status.Open():
 		add(next.UpdatedAt, CountOpenDelta, 1)
 	}
+	countFollowUps(prev, next, add)
 	for _, e := range next.Escalations {
 		was := 0
 		for _, p := range prev.Escalations {
@@ -76,4 +96,46 @@ func Count(prev, next *Ticket, zone *time.Location) []Tally {
 		}
 	}
 	return out
+}
+
+// countFollowUps adds the callback and return-visit counters a change
+// makes.
+func countFollowUps(prev, next *Ticket, add func(at time.Time, c string, n int)) {
+	var was Callback
+	if prev.Callback != nil {
+		was = *prev.Callback
+	}
+	if cb := next.Callback; cb != nil {
+		if cb.Status == CallbackCompleted && was.Status != CallbackCompleted {
+			add(next.UpdatedAt, CountCallbacksDone, 1)
+		}
+		if !cb.Missed.IsZero() && !cb.Missed.Equal(was.Missed) {
+			add(cb.Missed, CountCallbacksMissed, 1)
+		}
+	}
+	var wasV Visit
+	if prev.Visit != nil {
+		wasV = *prev.Visit
+	}
+	v := next.Visit
+	if v == nil {
+		return
+	}
+	if !v.SentAt.IsZero() && wasV.SentAt.IsZero() {
+		add(v.SentAt, CountVisitsSent, 1)
+	}
+	if v.Status != wasV.Status {
+		switch v.Status {
+		case VisitNotVisitable:
+			add(next.UpdatedAt, CountVisitsUnreachable, 1)
+		case VisitRecent:
+			add(next.UpdatedAt, CountVisitsRecent, 1)
+		}
+	}
+	if !v.AnsweredAt.IsZero() && wasV.AnsweredAt.IsZero() {
+		add(v.AnsweredAt, CountVisitsAnswered, 1)
+		if Satisfied(v.Score) {
+			add(v.AnsweredAt, CountVisitsSatisfied, 1)
+		}
+	}
 }
