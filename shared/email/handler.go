@@ -47,6 +47,10 @@ type Tickets interface {
 // Recorder writes a change onto a ticket.
 type Recorder interface {
 	Apply(ctx context.Context, c ticket.Change) error
+	// MutateFrom applies the change decide makes from t, reading the
+	// ticket again and deciding again while it changes under the write
+	// (dynamo.Store.MutateFrom).
+	MutateFrom(ctx context.Context, t *ticket.Ticket, decide func(t *ticket.Ticket) (ticket.Change, error)) (*ticket.Ticket, error)
 }
 
 // Bounces remembers addresses mail to which failed permanently.
