@@ -136,6 +136,10 @@ func (s *Service) Do(ctx context.Context, who identity.Staff, cmd Command) (Resu
 	}
 	req := cmd.Request
 	req.Actor, req.At = who.Actor(), s.now()
+	// An agent is named as history names staff, whichever form the
+	// caller used, so that an assignment and an acknowledgement make the
+	// same owner and "only mine" finds both.
+	req.Agent = identity.Actor(req.Agent)
 	if err := s.Rules.Check(t, req); err != nil {
 		return Result{}, err
 	}
