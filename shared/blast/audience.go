@@ -62,7 +62,7 @@ type Row struct {
 	// (only for the caller's report, never to be logged).
 	Phone    string
 	Name     string
-	Language string // ticket.LangZhHans, LangZhHant, LangEn or "" (the blast's default)
+	Language string // a ticket.Language ("zh-Hans", "zh-Hant", "en") or "" (the blast's default)
 	// Problem is "" for a recipient, else one of the row problem codes.
 	Problem string
 	// FirstLine is, for a duplicate, the line where the number first
@@ -397,17 +397,17 @@ func (c columns) row(line int, fields []string) Row {
 }
 
 // Language reads a language as people write it in an audience file ("zh",
-// "zh-CN", "中文", "繁體", "English") as ticket.LangZhHans, LangZhHant or
-// LangEn, or "" when it is none of them.
+// "zh-CN", "中文", "繁體", "English") as ticket.SimplifiedChinese,
+// TraditionalChinese or English, or "" when it is none of them.
 func Language(s string) string {
 	k := strings.ReplaceAll(ticket.Fold(s), "_", "-")
 	switch k {
 	case "zh", "zh-cn", "zh-hans", "zh-sg", "zh-hans-cn", "cn", "chinese", "中文", "简体", "简体中文", "汉语", "普通话":
-		return ticket.LangZhHans
+		return string(ticket.SimplifiedChinese)
 	case "zh-tw", "zh-hk", "zh-mo", "zh-hant", "zh-hant-tw", "zh-hant-hk", "繁体", "繁體", "繁体中文", "繁體中文", "正體中文":
-		return ticket.LangZhHant
+		return string(ticket.TraditionalChinese)
 	case "en", "en-us", "en-gb", "en-hk", "english", "英文", "英语", "英語":
-		return ticket.LangEn
+		return string(ticket.English)
 	}
 	return ""
 }

@@ -40,29 +40,29 @@ func TestRead(t *testing.T) {
 		sum  Summary
 	}{
 		{"audience_en_bom_crlf.csv", []Row{
-			{Line: 2, Phone: "+8613800138000", Name: "Li, Ming", Language: ticket.LangZhHans},
-			{Line: 3, Phone: "+8613900139000", Name: "Ann Lee", Language: ticket.LangEn},
-			{Line: 5, Phone: "+8613800138000", Name: "Dup Li", Language: ticket.LangZhHans, Problem: CodeDuplicate, FirstLine: 2},
-			{Line: 6, Phone: "12345", Name: "Bad Number", Language: ticket.LangEn, Problem: "phone_invalid"},
-			{Line: 7, Name: "No Phone", Language: ticket.LangEn, Problem: CodeNoPhone},
+			{Line: 2, Phone: "+8613800138000", Name: "Li, Ming", Language: string(ticket.SimplifiedChinese)},
+			{Line: 3, Phone: "+8613900139000", Name: "Ann Lee", Language: string(ticket.English)},
+			{Line: 5, Phone: "+8613800138000", Name: "Dup Li", Language: string(ticket.SimplifiedChinese), Problem: CodeDuplicate, FirstLine: 2},
+			{Line: 6, Phone: "12345", Name: "Bad Number", Language: string(ticket.English), Problem: "phone_invalid"},
+			{Line: 7, Name: "No Phone", Language: string(ticket.English), Problem: CodeNoPhone},
 			{Line: 8, Problem: CodeBadRow},
-			{Line: 9, Phone: "+8613600136000", Name: "Excel Text", Language: ticket.LangZhHant},
+			{Line: 9, Phone: "+8613600136000", Name: "Excel Text", Language: string(ticket.TraditionalChinese)},
 			{Line: 10, Phone: "+8613500135000", Name: "Apostrophe", Warning: WarnLanguage},
-			{Line: 11, Phone: "+442079460958", Name: `Chen "CC" Chen`, Language: ticket.LangEn},
+			{Line: 11, Phone: "+442079460958", Name: `Chen "CC" Chen`, Language: string(ticket.English)},
 		}, Summary{Header: true, Encoding: "UTF-8", Rows: 9, Recipients: 5, Invalid: 3, Duplicates: 1, Warnings: 1, Unique: 5}},
 		{"audience_zh_gbk.csv", []Row{
-			{Line: 2, Phone: "+8613800138000", Name: "陈小姐", Language: ticket.LangZhHans},
-			{Line: 3, Phone: "+8613900139000", Name: "王先生", Language: ticket.LangZhHant},
+			{Line: 2, Phone: "+8613800138000", Name: "陈小姐", Language: string(ticket.SimplifiedChinese)},
+			{Line: 3, Phone: "+8613900139000", Name: "王先生", Language: string(ticket.TraditionalChinese)},
 			{Line: 4, Phone: "+8613800138000", Name: "重复的陈小姐", Problem: CodeDuplicate, FirstLine: 2},
-			{Line: 5, Phone: "电话不对", Name: "李四", Language: ticket.LangZhHans, Problem: ticket.CodePhoneLetters},
+			{Line: 5, Phone: "电话不对", Name: "李四", Language: string(ticket.SimplifiedChinese), Problem: ticket.CodePhoneLetters},
 		}, Summary{Header: true, Encoding: "GB18030", Rows: 4, Recipients: 2, Invalid: 1, Duplicates: 1, Unique: 2}},
 		{"audience_noheader.tsv", []Row{
-			{Line: 1, Phone: "+8613800138000", Name: "张三", Language: ticket.LangEn},
+			{Line: 1, Phone: "+8613800138000", Name: "张三", Language: string(ticket.English)},
 			{Line: 2, Phone: "+8613900139000", Name: "李四"},
 			{Line: 3, Phone: "+8613700137000"},
 		}, Summary{Encoding: "UTF-8", Rows: 3, Recipients: 3, Unique: 3}},
 		{"audience_zh_hant.csv", []Row{
-			{Line: 2, Phone: "+85251234567", Name: "陳大文", Language: ticket.LangZhHant},
+			{Line: 2, Phone: "+85251234567", Name: "陳大文", Language: string(ticket.TraditionalChinese)},
 		}, Summary{Header: true, Encoding: "UTF-8", Rows: 1, Recipients: 1, Unique: 1}},
 	}
 	for _, tt := range tests {
@@ -159,9 +159,9 @@ func TestReadLateGBKField(t *testing.T) {
 
 func TestLanguage(t *testing.T) {
 	tests := []struct{ in, want string }{
-		{"zh", ticket.LangZhHans}, {"zh_CN", ticket.LangZhHans}, {"中文", ticket.LangZhHans}, {"简体", ticket.LangZhHans},
-		{"zh-TW", ticket.LangZhHant}, {"繁體", ticket.LangZhHant}, {"ZH-HANT", ticket.LangZhHant},
-		{"EN", ticket.LangEn}, {"English", ticket.LangEn}, {"英文", ticket.LangEn},
+		{"zh", string(ticket.SimplifiedChinese)}, {"zh_CN", string(ticket.SimplifiedChinese)}, {"中文", string(ticket.SimplifiedChinese)}, {"简体", string(ticket.SimplifiedChinese)},
+		{"zh-TW", string(ticket.TraditionalChinese)}, {"繁體", string(ticket.TraditionalChinese)}, {"ZH-HANT", string(ticket.TraditionalChinese)},
+		{"EN", string(ticket.English)}, {"English", string(ticket.English)}, {"英文", string(ticket.English)},
 		{"fr", ""}, {"", ""},
 	}
 	for _, tt := range tests {

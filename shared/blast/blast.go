@@ -123,8 +123,9 @@ type Removed struct {
 type Blast struct {
 	ID   string `json:"id"`
 	Kind Kind   `json:"kind"`
-	// Texts are the message by language (ticket.LangZhHans, LangZhHant,
-	// LangEn); DefaultLanguage's is sent when a recipient's is missing.
+	// Texts are the message by language (ticket.SimplifiedChinese,
+	// TraditionalChinese, English); DefaultLanguage's is sent when a
+	// recipient's is missing.
 	Texts           map[string]string `json:"texts"`
 	DefaultLanguage string            `json:"defaultLanguage"`
 	// Pace is messages per second, a ceiling across every sender.
@@ -165,7 +166,7 @@ func (b *Blast) Check() error {
 		errs = append(errs, errors.New("text: give the message in zh and/or en"))
 	}
 	for l, t := range b.Texts {
-		if l != ticket.LangZhHans && l != ticket.LangZhHant && l != ticket.LangEn {
+		if l != string(ticket.SimplifiedChinese) && l != string(ticket.TraditionalChinese) && l != string(ticket.English) {
 			errs = append(errs, fmt.Errorf("text: language %q is not zh, zh-Hant or en", l))
 		}
 		if len(t) > 1600 {

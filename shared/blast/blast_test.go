@@ -96,7 +96,7 @@ func TestHold(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	good := Blast{Kind: Outage, Texts: map[string]string{ticket.LangZhHans: "停水通知"}, DefaultLanguage: ticket.LangZhHans, Pace: 1}
+	good := Blast{Kind: Outage, Texts: map[string]string{string(ticket.SimplifiedChinese): "停水通知"}, DefaultLanguage: string(ticket.SimplifiedChinese), Pace: 1}
 	if err := good.Check(); err != nil {
 		t.Fatalf("Check(good) = %v", err)
 	}
@@ -106,15 +106,15 @@ func TestCheck(t *testing.T) {
 	}{
 		{"unknown kind", func(b *Blast) { b.Kind = "party" }},
 		{"no text", func(b *Blast) { b.Texts = nil }},
-		{"unknown language", func(b *Blast) { b.Texts = map[string]string{"fr": "x", ticket.LangZhHans: "y"} }},
-		{"no default text", func(b *Blast) { b.DefaultLanguage = ticket.LangEn }},
+		{"unknown language", func(b *Blast) { b.Texts = map[string]string{"fr": "x", string(ticket.SimplifiedChinese): "y"} }},
+		{"no default text", func(b *Blast) { b.DefaultLanguage = string(ticket.English) }},
 		{"zero pace", func(b *Blast) { b.Pace = 0 }},
 		{"pace over the most", func(b *Blast) { b.Pace = 1000 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := good
-			b.Texts = map[string]string{ticket.LangZhHans: "停水通知"}
+			b.Texts = map[string]string{string(ticket.SimplifiedChinese): "停水通知"}
 			tt.edit(&b)
 			if err := b.Check(); err == nil {
 				t.Errorf("Check(%+v) = nil, want an error", b)

@@ -26,7 +26,7 @@ type Planner struct {
 }
 
 // NewPlanner plans a blast with the message texts by language
-// (ticket.LangZhHans, LangZhHant, LangEn); recipients whose language has no
+// (ticket.SimplifiedChinese, TraditionalChinese, English); recipients whose language has no
 // text, or none given, get defaultLanguage's.
 func NewPlanner(texts map[string]string, defaultLanguage string) (*Planner, error) {
 	if texts[defaultLanguage] == "" {

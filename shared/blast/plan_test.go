@@ -29,38 +29,38 @@ func TestPlan(t *testing.T) {
 	}{
 		{
 			"one part each",
-			map[string]string{ticket.LangZhHans: zh70, ticket.LangEn: strings.Repeat("a", 160)},
+			map[string]string{string(ticket.SimplifiedChinese): zh70, string(ticket.English): strings.Repeat("a", 160)},
 			2,
 			blast.Plan{Recipients: 4, Segments: 4, Pace: 2, Duration: 2 * time.Second, Languages: []blast.LanguagePlan{
-				{Language: ticket.LangEn, Recipients: 1, Encoding: "GSM-7", Parts: 1, Segments: 1},
-				{Language: ticket.LangZhHans, Recipients: 3, Encoding: "UCS-2", Parts: 1, Segments: 3},
+				{Language: string(ticket.English), Recipients: 1, Encoding: "GSM-7", Parts: 1, Segments: 1},
+				{Language: string(ticket.SimplifiedChinese), Recipients: 3, Encoding: "UCS-2", Parts: 1, Segments: 3},
 			}},
 		},
 		{
 			// One Chinese character too many splits the text in two parts of
 			// 67; a euro sign costs two septets.
 			"split texts",
-			map[string]string{ticket.LangZhHans: zh70 + "。", ticket.LangEn: strings.Repeat("a", 159) + "€"},
+			map[string]string{string(ticket.SimplifiedChinese): zh70 + "。", string(ticket.English): strings.Repeat("a", 159) + "€"},
 			3,
 			blast.Plan{Recipients: 4, Segments: 8, Pace: 3, Duration: 2 * time.Second, Languages: []blast.LanguagePlan{
-				{Language: ticket.LangEn, Recipients: 1, Encoding: "GSM-7", Parts: 2, Segments: 2},
-				{Language: ticket.LangZhHans, Recipients: 3, Encoding: "UCS-2", Parts: 2, Segments: 6},
+				{Language: string(ticket.English), Recipients: 1, Encoding: "GSM-7", Parts: 2, Segments: 2},
+				{Language: string(ticket.SimplifiedChinese), Recipients: 3, Encoding: "UCS-2", Parts: 2, Segments: 6},
 			}},
 		},
 		{
 			// Without an English text everyone gets the default.
 			"default language only",
-			map[string]string{ticket.LangZhHans: "停水通知"},
+			map[string]string{string(ticket.SimplifiedChinese): "停水通知"},
 			1,
 			blast.Plan{Recipients: 4, Segments: 4, Pace: 1, Duration: 4 * time.Second, Languages: []blast.LanguagePlan{
-				{Language: ticket.LangZhHans, Recipients: 4, Encoding: "UCS-2", Parts: 1, Segments: 4},
+				{Language: string(ticket.SimplifiedChinese), Recipients: 4, Encoding: "UCS-2", Parts: 1, Segments: 4},
 			}},
 		},
 	}
 	audience := "phone,language\n13800138000,zh\n13900139000,en\n13700137000,\n13600136000,fr\n13800138000,en\nbad,en\n"
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := blast.NewPlanner(tt.texts, ticket.LangZhHans)
+			p, err := blast.NewPlanner(tt.texts, string(ticket.SimplifiedChinese))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,10 +79,10 @@ func TestPlan(t *testing.T) {
 }
 
 func TestPlanRefuses(t *testing.T) {
-	if _, err := blast.NewPlanner(map[string]string{ticket.LangEn: "Water off"}, ticket.LangZhHans); err == nil {
+	if _, err := blast.NewPlanner(map[string]string{string(ticket.English): "Water off"}, string(ticket.SimplifiedChinese)); err == nil {
 		t.Error("NewPlanner without a default text gave no error")
 	}
-	p, _ := blast.NewPlanner(map[string]string{ticket.LangEn: "Water off"}, ticket.LangEn)
+	p, _ := blast.NewPlanner(map[string]string{string(ticket.English): "Water off"}, string(ticket.English))
 	for _, pace := range []float64{0, -1} {
 		if _, err := p.Plan(count, pace); err == nil {
 			t.Errorf("Plan at pace %v gave no error", pace)
@@ -123,9 +123,9 @@ func (a *audience) Read(p []byte) (int, error) {
 // numbers it grows with the set only.
 func BenchmarkPlan(b *testing.B) {
 	texts := map[string]string{
-		ticket.LangZhHans: "【自来水】11月24日9:00-17:00解放路停水抢修，请提前储水。回复TD退订",
-		ticket.LangZhHant: "【自來水】11月24日9:00-17:00解放路停水搶修，請提前儲水。回覆TD退訂",
-		ticket.LangEn:     "Water: no supply on Jiefang Rd 24 Nov 09:00-17:00 for repairs. Reply STOP to opt out",
+		string(ticket.SimplifiedChinese):  "【自来水】11月24日9:00-17:00解放路停水抢修，请提前储水。回复TD退订",
+		string(ticket.TraditionalChinese): "【自來水】11月24日9:00-17:00解放路停水搶修，請提前儲水。回覆TD退訂",
+		string(ticket.English):            "Water: no supply on Jiefang Rd 24 Nov 09:00-17:00 for repairs. Reply STOP to opt out",
 	}
 	for _, size := range []struct{ rows, unique int }{{20_000, 20_000}, {200_000, 200_000}, {200_000, 1_000}} {
 		b.Run(fmt.Sprintf("rows=%d/unique=%d", size.rows, size.unique), func(b *testing.B) {
@@ -136,7 +136,7 @@ func BenchmarkPlan(b *testing.B) {
 				var ms runtime.MemStats
 				runtime.ReadMemStats(&ms)
 				base := ms.HeapInuse
-				p, err := blast.NewPlanner(texts, ticket.LangZhHans)
+				p, err := blast.NewPlanner(texts, string(ticket.SimplifiedChinese))
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -103,15 +103,15 @@ func (r *rig) plant(tb testing.TB, id string, n int, kind blast.Kind, quiet tick
 	ctx := context.Background()
 	at := time.Now().UTC()
 	b := &blast.Blast{
-		ID: id, Kind: kind, Texts: map[string]string{ticket.LangZhHans: "明日9时至17时停水", ticket.LangEn: "Water off tomorrow 9-17"},
-		DefaultLanguage: ticket.LangZhHans, Pace: pace, State: blast.Planned, Quiet: quiet, Zone: "Asia/Shanghai",
+		ID: id, Kind: kind, Texts: map[string]string{string(ticket.SimplifiedChinese): "明日9时至17时停水", string(ticket.English): "Water off tomorrow 9-17"},
+		DefaultLanguage: string(ticket.SimplifiedChinese), Pace: pace, State: blast.Planned, Quiet: quiet, Zone: "Asia/Shanghai",
 		Plan: blast.Plan{Recipients: n}, Chunks: (n + blast.ChunkSize - 1) / blast.ChunkSize, CreatedAt: at, Version: 1,
 	}
 	rs := make([]blast.Recipient, n)
 	for i := range rs {
 		rs[i] = blast.Recipient{Phone: phone(i), Seq: i}
 		if i%3 == 0 {
-			rs[i].Language = ticket.LangEn
+			rs[i].Language = string(ticket.English)
 		}
 	}
 	if err := r.store.PutRecipients(ctx, id, rs); err != nil {

@@ -117,7 +117,7 @@ func (s *Service) Create(ctx context.Context, by identity.Staff, d Draft) (*Blas
 		}
 	}
 	if b.DefaultLanguage == "" {
-		for _, l := range []string{ticket.LangZhHans, ticket.LangZhHant, ticket.LangEn} {
+		for _, l := range []string{string(ticket.SimplifiedChinese), string(ticket.TraditionalChinese), string(ticket.English)} {
 			if b.Texts[l] != "" {
 				b.DefaultLanguage = l
 				break

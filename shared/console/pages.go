@@ -478,13 +478,10 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, p *pageCtx) {
 		Reason: pf.Get("reason"), Text: pf.Get("text"), On: pf.Get("on"), Into: pf.Get("into"),
 		Resolution: pf.Get("resolution"), AtFault: pf.Get("atFault"), Kind: pf.Get("kind"), Priority: pf.Get("priority"), Major: pf.Get("major"),
 	}
-	// History names staff as actors ("staff:<subject>"), and an
-	// acknowledgement makes the actor the owner: an assignment names
-	// them the same way, so "only mine" finds both.
+	// The desk stores the agent as history names staff, whichever form
+	// is typed in.
 	if f.Action == string(ticket.ActAssign) && pf.Get("me") == "1" {
 		f.Agent, f.Queue = p.Who.Actor(), ""
-	} else if f.Agent != "" && !strings.HasPrefix(f.Agent, "staff:") {
-		f.Agent = identity.Staff{Subject: f.Agent}.Actor()
 	}
 	f.Version, _ = strconv.Atoi(pf.Get("version"))
 	f.Read, _ = strconv.ParseInt(pf.Get("read"), 10, 64)

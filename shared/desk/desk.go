@@ -25,6 +25,10 @@ type Store interface {
 	Ticket(ctx context.Context, id ticket.ID) (*ticket.Ticket, error)
 	View(ctx context.Context, id ticket.ID) (*ticket.Ticket, error)
 	ApplyAll(ctx context.Context, cs ...ticket.Change) error
+	// MutateFrom applies the change decide makes from t, reading the
+	// ticket again and deciding again while it changes under the write
+	// (dynamo.Store.MutateFrom).
+	MutateFrom(ctx context.Context, t *ticket.Ticket, decide func(t *ticket.Ticket) (ticket.Change, error)) (*ticket.Ticket, error)
 	Answer(ctx context.Context, key string) (ticket.Answer, error)
 	ClaimAnswer(ctx context.Context, key, token string) error
 	ReleaseAnswer(ctx context.Context, key, token string) error
@@ -136,6 +140,10 @@ func (s *Service) Do(ctx context.Context, who identity.Staff, cmd Command) (Resu
 	}
 	req := cmd.Request
 	req.Actor, req.At = who.Actor(), s.now()
+	// An agent is named as history names staff, whichever form the
+	// caller used, so that an assignment and an acknowledgement make the
+	// same owner and "only mine" finds both.
+	req.Agent = identity.Actor(req.Agent)
 	if err := s.Rules.Check(t, req); err != nil {
 		return Result{}, err
 	}
@@ -158,17 +166,11 @@ func (s *Service) Do(ctx context.Context, who identity.Staff, cmd Command) (Resu
 
 // save writes an outcome with the version check, and the answer with it.
 func (s *Service) save(ctx context.Context, key, token string, prev *ticket.Ticket, o ticket.Outcome, more ...ticket.Change) (Result, error) {
-	res := Result{Ticket: *o.Ticket, Events: o.Events}
-	res.Ticket.Messages, res.Ticket.History = nil, nil
-	c := ticket.Change{Ticket: o.Ticket, PrevVersion: prev.Version, Prev: prev, Events: o.Events, Messages: o.Messages}
-	if key != "" {
-		body, err := json.Marshal(res)
-		if err != nil {
-			return Result{}, fmt.Errorf("encode answer: %w", err)
-		}
-		c.Request = &ticket.Answer{Key: key, Status: 200, Body: body, Token: token}
+	c, res, err := change(key, token, prev, o)
+	if err != nil {
+		return Result{}, err
 	}
-	err := s.Store.ApplyAll(ctx, append([]ticket.Change{c}, more...)...)
+	err = s.Store.ApplyAll(ctx, append([]ticket.Change{c}, more...)...)
 	switch {
 	case errors.Is(err, ticket.ErrConflict):
 		cur, rerr := s.Store.Ticket(ctx, prev.ID)
@@ -183,6 +185,26 @@ func (s *Service) save(ctx context.Context, key, token string, prev *ticket.Tick
 	}
 	slog.InfoContext(ctx, "staff action", "ref", prev.Ref, "events", len(o.Events), "version", o.Ticket.Version)
 	return res, nil
+}
+
+// errStale stops recording a reply's consequences: the ticket moved on
+// so that they no longer apply.
+var errStale = errors.New("reply's status change no longer applies")
+
+// change is the change an outcome makes to prev, with the answer a retry
+// of the request under key gets, and that answer's result.
+func change(key, token string, prev *ticket.Ticket, o ticket.Outcome) (ticket.Change, Result, error) {
+	res := Result{Ticket: *o.Ticket, Events: o.Events}
+	res.Ticket.Messages, res.Ticket.History = nil, nil
+	c := ticket.Change{Ticket: o.Ticket, PrevVersion: prev.Version, Prev: prev, Events: o.Events, Messages: o.Messages}
+	if key != "" {
+		body, err := json.Marshal(res)
+		if err != nil {
+			return ticket.Change{}, Result{}, fmt.Errorf("encode answer: %w", err)
+		}
+		c.Request = &ticket.Answer{Key: key, Status: 200, Body: body, Token: token}
+	}
+	return c, res, nil
 }
 
 // replay returns the answer stored under key: ticket.ErrNotFound when
@@ -227,24 +249,34 @@ func (s *Service) reply(ctx context.Context, key string, t *ticket.Ticket, req t
 		return Result{}, fmt.Errorf("reply on %s: %w", t.Ref, err)
 	}
 	req.Sent = &m
-	for i := 0; i < 8; i++ {
-		o, err := s.Rules.Decide(t, req)
+	var res Result
+	var stale error
+	_, err = s.Store.MutateFrom(ctx, t, func(cur *ticket.Ticket) (ticket.Change, error) {
+		t = cur
+		o, err := s.Rules.Decide(cur, req)
 		if err != nil {
-			// The reply went out and is recorded; what it would have
-			// changed no longer applies (resolved meanwhile, say).
-			slog.WarnContext(ctx, "reply recorded without its status change", "ref", t.Ref, "err", err)
-			return Result{Ticket: *t}, nil
+			stale = err
+			return ticket.Change{}, errStale
 		}
-		res, err := s.save(ctx, key, token, t, o)
-		var ce *ConflictError
-		if !errors.As(err, &ce) {
-			return res, err
-		}
-		if t, err = s.Store.Ticket(ctx, t.ID); err != nil {
-			return Result{}, fmt.Errorf("reload ticket after reply: %w", err)
-		}
+		c, r, err := change(key, token, cur, o)
+		res = r
+		return c, err
+	})
+	switch {
+	case errors.Is(err, errStale):
+		// The reply went out and is recorded; what it would have
+		// changed no longer applies (resolved meanwhile, say).
+		slog.WarnContext(ctx, "reply recorded without its status change", "ref", t.Ref, "err", stale)
+		return Result{Ticket: *t}, nil
+	case errors.Is(err, ticket.ErrAnswered) && key != "":
+		return s.replay(ctx, key)
+	case errors.Is(err, ticket.ErrConflict):
+		return Result{}, fmt.Errorf("reply on %s sent, ticket kept changing: %w", t.Ref, err)
+	case err != nil:
+		return Result{}, fmt.Errorf("save reply on %s: %w", t.Ref, err)
 	}
-	return Result{}, fmt.Errorf("reply on %s sent, ticket kept changing: %w", t.Ref, ticket.ErrConflict)
+	slog.InfoContext(ctx, "staff action", "ref", t.Ref, "events", len(res.Events), "version", res.Ticket.Version)
+	return res, nil
 }
 
 // merge folds t into the ticket req.Into names, in one transaction over

@@ -477,3 +477,27 @@ func TestMerge(t *testing.T) {
 		t.Errorf("merged ticket's history ends with %s, want merged", got.Type)
 	}
 }
+
+// TestAssignStoresOneForm: an agent assigned by subject, or by the form
+// history names staff in, is stored one way, the way an acknowledgement
+// stores its owner, so a desk listing "only mine" finds both.
+func TestAssignStoresOneForm(t *testing.T) {
+	f := newFixture(t)
+	for i, agent := range []string{"bob", "staff:bob", " bob "} {
+		tk := f.text(t, fmt.Sprintf("as%d", i), fmt.Sprintf("+86138001382%02d", i), "账单多扣了钱", "")
+		res, err := f.do(t, ann, tk.Ref, tk.Version, "", ticket.Request{Action: ticket.ActAssign, Agent: agent})
+		if err != nil {
+			t.Fatalf("assign %q: %v", agent, err)
+		}
+		if res.Ticket.Agent != "staff:bob" {
+			t.Errorf("assign %q: agent = %q, want staff:bob", agent, res.Ticket.Agent)
+		}
+		view, err := f.store.View(context.Background(), tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if view.Agent != "staff:bob" {
+			t.Errorf("assign %q: stored agent = %q, want staff:bob", agent, view.Agent)
+		}
+	}
+}

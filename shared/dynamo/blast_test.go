@@ -17,7 +17,7 @@ import (
 
 func newBlast(id string) *blast.Blast {
 	return &blast.Blast{
-		ID: id, Kind: blast.Outage, Texts: map[string]string{ticket.LangZhHans: "明日停水"}, DefaultLanguage: ticket.LangZhHans,
+		ID: id, Kind: blast.Outage, Texts: map[string]string{string(ticket.SimplifiedChinese): "明日停水"}, DefaultLanguage: string(ticket.SimplifiedChinese),
 		Pace: 1, State: blast.Planned, Quiet: ticket.DefaultQuietHours, Zone: "Asia/Shanghai", CreatedAt: t0, Version: 1,
 		History: []blast.Event{{At: t0, Action: blast.Create, Actor: "staff:s1"}},
 	}
@@ -34,7 +34,7 @@ func TestBlastHeadVersions(t *testing.T) {
 		t.Fatalf("CreateBlast twice = %v, want ErrConflict", err)
 	}
 	got, err := st.Blast(ctx, "b1")
-	if err != nil || got.Texts[ticket.LangZhHans] != "明日停水" || got.State != blast.Planned || got.Quiet != ticket.DefaultQuietHours {
+	if err != nil || got.Texts[string(ticket.SimplifiedChinese)] != "明日停水" || got.State != blast.Planned || got.Quiet != ticket.DefaultQuietHours {
 		t.Fatalf("Blast = %+v, %v", got, err)
 	}
 	prev := got.Version

@@ -2,10 +2,8 @@ package dynamo_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,89 +67,76 @@ func TestClaimAliasBeforeHashes(t *testing.T) {
 	}
 }
 
-func TestClaimAck(t *testing.T) {
+// TestCountMailAck: an address has max acknowledgements a window, counted
+// per address; the next window has a new allowance.
+func TestCountMailAck(t *testing.T) {
 	st, _ := testenv.Table(t)
 	ctx := context.Background()
-	now := time.Date(2026, 11, 23, 10, 5, 0, 0, time.UTC)
-	st.Now = func() time.Time { return now }
+	at := time.Date(2026, 11, 23, 10, 5, 0, 0, time.UTC)
 	tests := []struct {
-		name    string
-		id      ticket.ID
-		sender  string
-		claimed bool
-		limited bool
+		name string
+		addr string
+		at   time.Time
+		want bool
 	}{
-		{"first ticket", "T1", "a@example.com", true, false},
-		{"same ticket again", "T1", "a@example.com", false, false},
-		{"second ticket", "T2", "a@example.com", true, false},
-		{"third ticket, over two an hour", "T3", "a@example.com", false, true},
-		{"other sender", "T4", "b@example.com", true, false},
+		{"first", "a@example.com", at, true},
+		{"second", "a@example.com", at.Add(time.Minute), true},
+		{"third, over two an hour", "a@example.com", at.Add(2 * time.Minute), false},
+		{"other address", "b@example.com", at, true},
+		{"next hour", "a@example.com", at.Add(time.Hour), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ok, err := st.ClaimMailAck(ctx, tt.id, tt.sender, 2, time.Hour)
-			var lim *ticket.LimitError
-			if errors.As(err, &lim) != tt.limited || ok != tt.claimed || err != nil && !tt.limited {
-				t.Errorf("ClaimMailAck(%s, %s) = %v, %v; want claimed %v limited %v", tt.id, tt.sender, ok, err, tt.claimed, tt.limited)
+			ok, err := st.CountMailAck(ctx, tt.addr, tt.at, 2, time.Hour)
+			if ok != tt.want || err != nil {
+				t.Errorf("CountMailAck(%s, %s) = %v, %v; want %v", tt.addr, tt.at, ok, err, tt.want)
 			}
 		})
 	}
-	// A released claim can be taken again; the next hour has a new allowance.
-	if err := st.ReleaseMailAck(ctx, "T1"); err != nil {
-		t.Fatal(err)
-	}
-	now = now.Add(time.Hour)
-	if ok, err := st.ClaimMailAck(ctx, "T1", "a@example.com", 2, time.Hour); !ok || err != nil {
-		t.Errorf("ClaimMailAck after release, next hour = %v, %v, want claimed", ok, err)
-	}
 }
 
-// TestReleaseMailAckGivesBackTheHit: a released claim gives its hit back
-// to the hour it was counted in, once.
-func TestReleaseMailAckGivesBackTheHit(t *testing.T) {
+// TestUncountMailAckGivesBackTheHit: a failed send gives its hit back to
+// the window it was counted in, and never below zero.
+func TestUncountMailAckGivesBackTheHit(t *testing.T) {
 	st, _ := testenv.Table(t)
 	ctx := context.Background()
-	now := time.Date(2026, 11, 23, 10, 59, 58, 0, time.UTC)
-	st.Now = func() time.Time { return now }
-	claim := func(id ticket.ID, sender string) bool {
+	at := time.Date(2026, 11, 23, 10, 59, 58, 0, time.UTC)
+	count := func(addr string, at time.Time) bool {
 		t.Helper()
-		ok, err := st.ClaimMailAck(ctx, id, sender, 2, time.Hour)
-		var lim *ticket.LimitError
-		if err != nil && !errors.As(err, &lim) {
-			t.Fatalf("ClaimMailAck(%s): %v", id, err)
+		ok, err := st.CountMailAck(ctx, addr, at, 2, time.Hour)
+		if err != nil {
+			t.Fatalf("CountMailAck(%s): %v", addr, err)
 		}
 		return ok
 	}
-	release := func(id ticket.ID) {
+	uncount := func(addr string, at time.Time) {
 		t.Helper()
-		if err := st.ReleaseMailAck(ctx, id); err != nil {
-			t.Fatalf("ReleaseMailAck(%s): %v", id, err)
+		if err := st.UncountMailAck(ctx, addr, at, time.Hour); err != nil {
+			t.Fatalf("UncountMailAck(%s): %v", addr, err)
 		}
 	}
-	if !claim("T1", "a@example.com") || !claim("T2", "a@example.com") || claim("T3", "a@example.com") {
-		t.Fatal("two claims an hour, then a limit: not so before any release")
+	if !count("a@example.com", at) || !count("a@example.com", at) || count("a@example.com", at) {
+		t.Fatal("two an hour, then a refusal: not so before any give-back")
 	}
-	// Sending T2's acknowledgement failed: its hit comes back.
-	release("T2")
-	if !claim("T3", "a@example.com") {
-		t.Errorf("ClaimMailAck(T3) after a release = false, want the hit given back")
+	uncount("a@example.com", at)
+	if !count("a@example.com", at) {
+		t.Errorf("CountMailAck after a give-back = false, want the hit given back")
 	}
-	// Releasing twice gives back one hit.
-	release("T2")
-	if claim("T4", "a@example.com") {
-		t.Errorf("ClaimMailAck(T4) after a second release of T2 = true, want the limit")
+	// A hit counted last hour goes back to last hour, not this one.
+	next := at.Add(3 * time.Second)
+	if !count("b@example.com", at) || !count("b@example.com", next) {
+		t.Fatal("CountMailAck(b) = false")
 	}
-	// A claim released in the next hour gives its hit back to its own hour.
-	if !claim("T5", "b@example.com") {
-		t.Fatal("ClaimMailAck(T5) = false")
+	uncount("b@example.com", at)
+	if !count("b@example.com", next) || count("b@example.com", next) {
+		t.Errorf("after giving back last hour's hit: this hour took two, or none more; want one more")
 	}
-	now = now.Add(3 * time.Second)
-	if !claim("T6", "b@example.com") {
-		t.Fatal("ClaimMailAck(T6) = false")
+	// Giving back more than was counted leaves the counter at zero.
+	for range 3 {
+		uncount("c@example.com", at)
 	}
-	release("T5")
-	if !claim("T7", "b@example.com") || claim("T8", "b@example.com") {
-		t.Errorf("after releasing last hour's claim: two more claims this hour, or none; want one")
+	if !count("c@example.com", at) || !count("c@example.com", at) || count("c@example.com", at) {
+		t.Errorf("after give-backs of nothing: want two, then a refusal")
 	}
 }
 
@@ -169,40 +154,5 @@ func TestUndeliverable(t *testing.T) {
 	}
 	if bad, _ := st.Undeliverable(ctx, "y@example.com"); bad {
 		t.Errorf("Undeliverable(other) = true, want false")
-	}
-}
-
-// conflicted cancels the first two-item transaction it is given, as
-// DynamoDB does when another write touches one of the items at that moment
-// (a second claim from the same sender adding to the hour's counter).
-type conflicted struct {
-	dynamo.API
-	once atomic.Bool
-}
-
-func (c *conflicted) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	if len(in.TransactItems) == 2 && c.once.CompareAndSwap(false, true) {
-		return nil, &types.TransactionCanceledException{Message: aws.String("Transaction cancelled"), CancellationReasons: []types.CancellationReason{
-			{Code: aws.String("None")}, {Code: aws.String("TransactionConflict")},
-		}}
-	}
-	return c.API.TransactWriteItems(ctx, in, opts...)
-}
-
-// TestReleaseMailAckUnderConflict: when the hit cannot be given back at
-// that moment, the claim is still released, or the ticket would never be
-// acknowledged.
-func TestReleaseMailAckUnderConflict(t *testing.T) {
-	st, client := testenv.Table(t)
-	ctx := context.Background()
-	if ok, err := st.ClaimMailAck(ctx, "T1", "a@example.com", 5, time.Hour); !ok || err != nil {
-		t.Fatalf("ClaimMailAck(T1) = %v, %v", ok, err)
-	}
-	busy := dynamo.New(&conflicted{API: client}, st.Table())
-	if err := busy.ReleaseMailAck(ctx, "T1"); err != nil {
-		t.Fatalf("ReleaseMailAck under a conflict: %v", err)
-	}
-	if ok, err := st.ClaimMailAck(ctx, "T1", "a@example.com", 5, time.Hour); !ok || err != nil {
-		t.Errorf("ClaimMailAck(T1) after the release = %v, %v, want the claim free again", ok, err)
 	}
 }

@@ -3,10 +3,9 @@ package email
 import (
 	"context"
 	"errors"
-	"net/mail"
-	"strings"
 
 	"github.com/frontdesk/frontdesk/shared/mailparse"
+	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -32,26 +31,7 @@ func (h *Handler) ownMail(ctx context.Context, m *mailparse.Mail) {
 
 // own reports whether addr is the mailbox Frontdesk sends from, with or
 // without a "+" part (the reply-token address).
-func (h *Handler) own(addr string) bool {
-	if h.Ack == nil || addr == "" {
-		return false
-	}
-	from, err := mail.ParseAddress(h.Ack.From)
-	if err != nil {
-		return false
-	}
-	return strings.EqualFold(baseAddress(addr), baseAddress(from.Address))
-}
-
-// baseAddress drops the "+" part of an address's local part.
-func baseAddress(addr string) string {
-	at := strings.LastIndexByte(addr, '@')
-	if at < 0 {
-		return addr
-	}
-	local, _, _ := strings.Cut(addr[:at], "+")
-	return local + addr[at:]
-}
+func (h *Handler) own(addr string) bool { return outbound.SameMailbox(h.From, addr) }
 
 // autoReply marks as automatic a mail whose subject starts like an
 // autoresponder's when it answers mail Frontdesk sent: vacation replies

@@ -21,12 +21,12 @@ func TestAutoresponderLoop(t *testing.T) {
 	first := sesID(t)
 	e.ok(e.deliver(e.h, mailFrom(addr, "账单疑问", "这个月账单怎么这么多？"), first))
 	tk := e.view(first)
-	ack := outbound(t, tk)
+	ack := sentMessage(t, tk)
 	for i := 0; i < 10; i++ {
-		reply := mailFrom(addr, "Re: "+ack.Subject, "Thank you for your mail. I will read it soon.", "In-Reply-To: <"+ack.SourceID+">")
+		reply := mailFrom(addr, "Re: "+ack.Subject, "Thank you for your mail. I will read it soon.", "In-Reply-To: <"+ack.Meta["messageId"]+">")
 		if i%2 == 1 {
 			// Half of them are at least honest about it.
-			reply = mailFrom(addr, "Auto: "+ack.Subject, "Out of office.", "In-Reply-To: <"+ack.SourceID+">", "Auto-Submitted: auto-replied")
+			reply = mailFrom(addr, "Auto: "+ack.Subject, "Out of office.", "In-Reply-To: <"+ack.Meta["messageId"]+">", "Auto-Submitted: auto-replied")
 		}
 		e.ok(e.deliver(e.h, reply, sesID(t)))
 	}
@@ -120,8 +120,8 @@ func TestAutoReplySubject(t *testing.T) {
 	addr := unique(t, "away")
 	first := sesID(t)
 	e.ok(e.deliver(e.h, mailFrom(addr, "路灯", "路灯不亮"), first))
-	ack := outbound(t, e.view(first))
-	for _, ref := range []string{"<" + ack.SourceID + ">", "<" + ack.Meta["sesMessageId"] + "@email.amazonses.com>"} {
+	ack := sentMessage(t, e.view(first))
+	for _, ref := range []string{"<" + ack.Meta["messageId"] + ">", "<" + ack.SourceID + "@email.amazonses.com>"} {
 		raw := withFrom(mustRead(t, "autoreply_subject.eml"), addr)
 		raw = bytes.ReplaceAll(raw, []byte("<fixedid.t.01kaqzq7n3m0000000000000ab.abcdefghijklmnopqrst@example.com>"), []byte(ref))
 		raw = bytes.Replace(raw, []byte("<autoreply.20261124112000.77@corp.example.cn>"), []byte("<"+sesID(t)+"@corp.example.cn>"), 1)

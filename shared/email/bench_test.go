@@ -40,7 +40,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 			for i := range handlers {
 				handlers[i] = e.handler(mailparse.Limits{})
 				if !bc.ack {
-					handlers[i].Ack = nil
+					handlers[i].Outbound = nil
 				}
 			}
 			// Warm the emulators up (JIT, first connections) off the clock.

@@ -13,11 +13,11 @@ func TestBounceMarksAddressUndeliverable(t *testing.T) {
 	first := sesID(t)
 	e.ok(e.deliver(e.h, mailFrom(addr, "报修", "路灯坏了"), first))
 	tk := e.view(first)
-	ack := outbound(t, tk)
+	ack := sentMessage(t, tk)
 
 	dsn := mustRead(t, "dsn_bounce.eml")
 	dsn = bytes.ReplaceAll(dsn, []byte("nobody@example.net"), []byte(addr))
-	dsn = bytes.ReplaceAll(dsn, []byte("<ack-0002@example.com>"), []byte("<"+ack.SourceID+">"))
+	dsn = bytes.ReplaceAll(dsn, []byte("<ack-0002@example.com>"), []byte("<"+ack.Meta["messageId"]+">"))
 	bounceID := sesID(t)
 	e.ok(e.deliver(e.h, dsn, bounceID))
 
@@ -51,7 +51,7 @@ func TestForgedBounces(t *testing.T) {
 	addr, victim := unique(t, "customer"), unique(t, "victim")
 	first := sesID(t)
 	e.ok(e.deliver(e.h, mailFrom(addr, "报修", "路灯坏了"), first))
-	ack := outbound(t, e.view(first)).SourceID
+	ack := sentMessage(t, e.view(first)).Meta["messageId"]
 
 	fields := "Final-Recipient: rfc822; " + addr + "\r\nAction: failed\r\nStatus: 5.1.1\r\n"
 	daemon := "Return-Path: <>\r\nFrom: MAILER-DAEMON@mx.example.net\r\nTo: support@example.com\r\nSubject: Delivery failure\r\nIn-Reply-To: <" + ack + ">\r\nMIME-Version: 1.0\r\n"

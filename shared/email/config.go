@@ -4,6 +4,7 @@ import (
 	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/mailparse"
+	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -78,31 +79,36 @@ func ReadConfig(e *env.Reader) Config {
 // Store is the ticket table as the email channel uses it (dynamo.Store).
 type Store interface {
 	intake.Store
+	outbound.Store
 	Tickets
 	Recorder
 	Bounces
-	AckClaims
 	Aliases
 	Quarantine
 }
 
 // Handler builds the handler this configuration describes over the ticket
 // table, the customer directory (used when Directory is set), the mail
-// bucket and the mail sender: the function and the replay command wire it
-// this way.
-func (c Config) Handler(st Store, dir intake.Directory, objects Objects, mailer Mailer) *Handler {
+// bucket and the mail sender (SES): the function and the replay command
+// wire it this way. Acknowledgements go through outbound, as every message
+// to a customer does.
+func (c Config) Handler(st Store, dir intake.Directory, objects Objects, mailer outbound.RawSender) *Handler {
 	in := &intake.Service{Store: st, Rules: c.Rules, Region: c.Region}
 	if c.Directory {
 		in.Directory = dir
 	}
+	signer := Signer{Keys: c.Keys}
 	h := &Handler{
 		Objects: objects, Intake: in,
-		Tickets: st, Recorder: st, Bounces: st, AckClaims: st, Aliases: st, Quarantine: st,
-		Signer: Signer{Keys: c.Keys}, Limits: c.Limits, AttachmentPrefix: c.AttachmentPrefix,
-		Ack: &Acknowledger{Mailer: mailer, From: c.From, MaxPerHour: c.AckMaxPerHour},
+		Tickets: st, Recorder: st, Bounces: st, Aliases: st, Quarantine: st,
+		Signer: signer, Limits: c.Limits, AttachmentPrefix: c.AttachmentPrefix, From: c.From,
+		Outbound: &outbound.Service{
+			Store: st, Mail: &outbound.SESMailer{Raw: mailer}, From: c.From, Signer: signer,
+			MailAcks: c.AckMaxPerHour,
+		},
 	}
 	if c.Rules != nil {
-		h.Ack.Zone = c.Rules.Calendar.Zone
+		h.Zone = c.Rules.Calendar.Zone
 	}
 	return h
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/frontdesk/frontdesk/shared/email"
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/mailparse"
+	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/ses"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
@@ -61,11 +62,13 @@ func newEnv(t testing.TB) *env {
 // handler returns a handler wired as functions/email wires it.
 func (e *env) handler(lim mailparse.Limits) *email.Handler {
 	svc := &intake.Service{Store: e.store, Rules: ticket.MustDefaultRules(shanghai), Region: "CN"}
+	signer := email.Signer{Keys: [][]byte{[]byte("test key")}}
 	return &email.Handler{
-		Objects: bucket.New(e.s3), Intake: svc, Tickets: e.store, Recorder: e.store, Bounces: e.store, AckClaims: e.store,
-		Aliases: e.store, Quarantine: e.store, Signer: email.Signer{Keys: [][]byte{[]byte("test key")}},
-		Ack: &email.Acknowledger{
-			Mailer: ses.New(awslocal.SES(e.ses)), From: "Frontdesk <support@example.com>", Zone: shanghai,
+		Objects: bucket.New(e.s3), Intake: svc, Tickets: e.store, Recorder: e.store, Bounces: e.store,
+		Aliases: e.store, Quarantine: e.store, Signer: signer, From: "Frontdesk <support@example.com>", Zone: shanghai,
+		Outbound: &outbound.Service{
+			Store: e.store, Mail: &outbound.SESMailer{Raw: ses.New(awslocal.SES(e.ses))},
+			From: "Frontdesk <support@example.com>", Signer: signer,
 		},
 		Limits: lim, AttachmentPrefix: "attachments/",
 	}
@@ -214,8 +217,8 @@ func (e *env) acks(addr string) int {
 	return n
 }
 
-// outbound returns the acknowledgement recorded on t.
-func outbound(tb testing.TB, t *ticket.Ticket) ticket.Message {
+// sentMessage returns the acknowledgement recorded on t.
+func sentMessage(tb testing.TB, t *ticket.Ticket) ticket.Message {
 	tb.Helper()
 	for _, m := range t.Messages {
 		if m.Direction == ticket.Outbound {

@@ -31,12 +31,6 @@ type Objects interface {
 	Put(ctx context.Context, bucket, key, contentType string, data []byte) error
 }
 
-// Mailer sends a raw MIME message and returns the provider's message ID
-// (SES v2).
-type Mailer interface {
-	SendRaw(ctx context.Context, from string, to []string, raw []byte) (string, error)
-}
-
 // Receiver turns an inbound contact into a ticket (intake.Service).
 type Receiver interface {
 	Receive(ctx context.Context, in intake.Inbound) (intake.Receipt, error)
@@ -50,25 +44,19 @@ type Tickets interface {
 	BySource(ctx context.Context, src ticket.Source) (ticket.ID, error)
 }
 
-// Recorder writes the acknowledgement onto its ticket.
+// Recorder writes a change onto a ticket.
 type Recorder interface {
 	Apply(ctx context.Context, c ticket.Change) error
-	IndexSent(ctx context.Context, ch ticket.Channel, providerID string, id ticket.ID, messageID string) error
+	// MutateFrom applies the change decide makes from t, reading the
+	// ticket again and deciding again while it changes under the write
+	// (dynamo.Store.MutateFrom).
+	MutateFrom(ctx context.Context, t *ticket.Ticket, decide func(t *ticket.Ticket) (ticket.Change, error)) (*ticket.Ticket, error)
 }
 
 // Bounces remembers addresses mail to which failed permanently.
 type Bounces interface {
 	MarkUndeliverable(ctx context.Context, addr, status string, at time.Time) error
 	Undeliverable(ctx context.Context, addr string) (bool, error)
-}
-
-// AckClaims hands out acknowledgements: one per ticket, a few per sender
-// an hour.
-type AckClaims interface {
-	// ClaimMailAck reports false when the ticket had its acknowledgement and
-	// fails with a *ticket.LimitError when the sender had enough.
-	ClaimMailAck(ctx context.Context, id ticket.ID, sender string, max int, window time.Duration) (bool, error)
-	ReleaseMailAck(ctx context.Context, id ticket.ID) error
 }
 
 // Aliases makes one source of the same mail delivered twice under two
@@ -95,16 +83,21 @@ type Handler struct {
 	Objects Objects
 	// Intake makes tickets.
 	Intake Receiver
-	// Tickets, Recorder, Bounces, AckClaims, Aliases and Quarantine are
-	// the ticket table (dynamo.Store).
+	// Tickets, Recorder, Bounces, Aliases and Quarantine are the ticket
+	// table (dynamo.Store).
 	Tickets    Tickets
 	Recorder   Recorder
 	Bounces    Bounces
-	AckClaims  AckClaims
 	Aliases    Aliases
 	Quarantine Quarantine
-	// Ack sends acknowledgements; nil sends none.
-	Ack *Acknowledger
+	// Outbound sends the acknowledgement of a new ticket; nil sends
+	// none.
+	Outbound Messenger
+	// From is the mailbox Frontdesk mails from (MAIL_FROM): mail from it
+	// is Frontdesk's own come back, and never acknowledged.
+	From string
+	// Zone shows the reply-by time in the business's time zone.
+	Zone *time.Location
 	// Signer makes and checks reply tokens.
 	Signer Signer
 	// Limits bound what a mail may be (the zero value takes defaults).

@@ -14,6 +14,7 @@ import (
 	"github.com/frontdesk/frontdesk/shared/email"
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/mailparse"
+	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/ses"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
@@ -39,12 +40,12 @@ func TestNewMailOpensTicketAndAcknowledges(t *testing.T) {
 	if in.Meta["messageId"] != "CAF=k8Qz9x_gmail-0001@mail.gmail.com" || in.Meta["s3Key"] != "s3://"+e.bucket+"/inbound/"+id {
 		t.Errorf("meta = %v, want the Message-ID and the raw mail's key", in.Meta)
 	}
-	ack := outbound(t, tk)
+	ack := sentMessage(t, tk)
 	if !ack.Automatic || !strings.Contains(ack.Subject, string(tk.Ref)) || !strings.Contains(ack.Body, "We have received your message") || !strings.Contains(ack.Body, "我们已收到您的来信") {
 		t.Errorf("acknowledgement = %+v, want a bilingual automatic message with the reference", ack)
 	}
 	if got, err := e.store.BySent(context.Background(), ticket.Email, ack.SourceID); err != nil || got != tk.ID {
-		t.Errorf("BySent(ack Message-ID) = %v, %v, want %s", got, err, tk.ID)
+		t.Errorf("BySent(ack provider ID) = %v, %v, want %s", got, err, tk.ID)
 	}
 	if n := e.acks(addr); n != 1 {
 		t.Errorf("SES holds %d acknowledgements for the sender, want 1", n)
@@ -88,7 +89,7 @@ func TestReplyThreading(t *testing.T) {
 	first := sesID(t)
 	e.ok(e.deliver(e.h, mailFrom(addr, "水表漏水", "厨房水表一直在漏水"), first))
 	tk := e.view(first)
-	ack := outbound(t, tk)
+	ack := sentMessage(t, tk)
 	token := e.h.Signer.ReplyAddress("support@example.com", tk.ID)
 
 	other := unique(t, "stranger")
@@ -98,12 +99,12 @@ func TestReplyThreading(t *testing.T) {
 		want     bool // threads onto the ticket
 		threaded string
 	}{
-		{"reply to our Message-ID", mailFrom(addr, "Re: ack", "谢谢", "In-Reply-To: <"+ack.SourceID+">"), true, email.ByToken},
+		{"reply to our Message-ID", mailFrom(addr, "Re: ack", "谢谢", "In-Reply-To: <"+ack.Meta["messageId"]+">"), true, email.ByToken},
 		{"reply to the token address", bytes.Replace(mailFrom(addr, "Re: ack", "补充一张照片"), []byte("To: support@example.com"), []byte("To: "+token), 1), true, email.ByToken},
-		{"reply quoting the SES Message-ID", mailFrom(addr, "Re: ack", "还在漏", "References: <"+ack.Meta["sesMessageId"]+"@email.amazonses.com>"), true, email.ByReference},
+		{"reply quoting the SES Message-ID", mailFrom(addr, "Re: ack", "还在漏", "References: <"+ack.SourceID+"@email.amazonses.com>"), true, email.ByReference},
 		{"reference in subject from the contact", mailFrom(addr, "关于 "+string(tk.Ref), "有进展吗"), true, email.BySubject},
 		{"reference in subject from a stranger", mailFrom(other, "关于 "+string(tk.Ref), "我也要看这个工单"), false, ""},
-		{"stranger replying to our Message-ID", mailFrom(other, "Re: ack", "hi", "In-Reply-To: <"+strings.Replace(ack.SourceID, ".t.", ".x.", 1)+">"), false, ""},
+		{"stranger replying to our Message-ID", mailFrom(other, "Re: ack", "hi", "In-Reply-To: <"+strings.Replace(ack.Meta["messageId"], ".t.", ".x.", 1)+">"), false, ""},
 		{"forged token", withFrom(mustRead(t, "forged_token.eml"), other), false, ""},
 	}
 	for _, tt := range tests {
@@ -214,16 +215,17 @@ func TestPartialBatchFailure(t *testing.T) {
 
 // The adapters functions/email wires satisfy the handler's interfaces.
 var (
-	_ email.Objects     = (*bucket.Store)(nil)
-	_ email.Mailer      = (*ses.Mailer)(nil)
-	_ email.Tickets     = (*dynamo.Store)(nil)
-	_ email.Recorder    = (*dynamo.Store)(nil)
-	_ email.Bounces     = (*dynamo.Store)(nil)
-	_ email.AckClaims   = (*dynamo.Store)(nil)
-	_ email.Aliases     = (*dynamo.Store)(nil)
-	_ email.Quarantine  = (*dynamo.Store)(nil)
-	_ email.Quarantined = (*dynamo.Store)(nil)
-	_ email.Receiver    = (*intake.Service)(nil)
+	_ email.Objects      = (*bucket.Store)(nil)
+	_ email.Messenger    = (*outbound.Service)(nil)
+	_ outbound.Store     = (*dynamo.Store)(nil)
+	_ outbound.RawSender = (*ses.Mailer)(nil)
+	_ email.Tickets      = (*dynamo.Store)(nil)
+	_ email.Recorder     = (*dynamo.Store)(nil)
+	_ email.Bounces      = (*dynamo.Store)(nil)
+	_ email.Aliases      = (*dynamo.Store)(nil)
+	_ email.Quarantine   = (*dynamo.Store)(nil)
+	_ email.Quarantined  = (*dynamo.Store)(nil)
+	_ email.Receiver     = (*intake.Service)(nil)
 )
 
 // TestThirtyMegabyteMail: a 30 MB mail goes from S3 through the handler
@@ -252,7 +254,7 @@ func TestAcknowledgementAfterCrash(t *testing.T) {
 	e.put(id, mailFrom(addr, "燃气表", "燃气表不走字"))
 	payload := e.event(id)
 	crashed := e.handler(mailparse.Limits{})
-	crashed.Ack = nil
+	crashed.Outbound = nil
 	e.ok(e.invoke(crashed, payload))
 	if n := e.acks(addr); n != 0 {
 		t.Fatalf("acknowledgements before the redelivery = %d, want 0", n)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/local/awslocal"
 	"github.com/frontdesk/frontdesk/shared/email"
+	"github.com/frontdesk/frontdesk/shared/outbound"
 )
 
 func TestFromEnv(t *testing.T) {
@@ -47,7 +48,7 @@ func TestFromEnv(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h, err := email.HandlerFromEnv(context.Background(), tt.env)
 			if len(tt.wantErr) == 0 {
-				if err != nil || h == nil || len(h.Signer.Keys) == 0 || h.Limits.MaxAttachment != 1000 || h.Ack.MaxPerHour != 3 {
+				if err != nil || h == nil || len(h.Signer.Keys) == 0 || h.Limits.MaxAttachment != 1000 || h.Outbound.(*outbound.Service).MailAcks != 3 {
 					t.Fatalf("HandlerFromEnv() = %+v, %v; want a handler with keys and the limits given", h, err)
 				}
 				return

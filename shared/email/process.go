@@ -96,8 +96,8 @@ func (h *Handler) Process(ctx context.Context, n *Notification, replay bool) err
 	// acknowledgement its first delivery may not have sent; the claim
 	// keeps it to one.
 	opened := r.Created || r.Duplicate && r.Ticket.CreatedAt.Equal(in.At.UTC())
-	if h.Ack != nil && !m.Automatic && opened && r.Ticket.Contact.Email == in.Contact.Email {
-		if err := h.acknowledge(ctx, r.Ticket, m, in.Contact.Email); err != nil {
+	if h.Outbound != nil && !m.Automatic && opened && r.Ticket.Contact.Email == in.Contact.Email {
+		if err := h.acknowledge(ctx, r.Ticket, m); err != nil {
 			return err
 		}
 	}

@@ -69,29 +69,13 @@ func (h *Handler) reusedThread(ctx context.Context, in intake.Inbound, first str
 func (h *Handler) noteReused(ctx context.Context, r intake.Receipt, in intake.Inbound, first string) error {
 	ev := intake.NewEvent(EventMessageIDReused, in.At, "frontdesk",
 		"Message-ID "+truncateRunes(in.Meta["messageId"], 200)+" already came with other content (mail "+first+"): kept as a message of its own", r.MessageID)
-	return h.change(ctx, r.Ticket, func(t *ticket.Ticket) ticket.Change {
+	_, err := h.Recorder.MutateFrom(ctx, r.Ticket, func(t *ticket.Ticket) (ticket.Change, error) {
 		next := *t
 		next.Version++
-		return ticket.Change{Ticket: &next, PrevVersion: t.Version, Events: []ticket.Event{ev}}
+		return ticket.Change{Ticket: &next, Events: []ticket.Event{ev}}, nil
 	})
-}
-
-// change applies the change build makes from the ticket as last read,
-// reading it again while someone else writes it.
-func (h *Handler) change(ctx context.Context, t *ticket.Ticket, build func(t *ticket.Ticket) ticket.Change) error {
-	id := t.ID
-	for i := 0; i < 8; i++ {
-		if i > 0 {
-			var err error
-			if t, err = h.Tickets.Ticket(ctx, id); err != nil {
-				return err
-			}
-		}
-		err := h.Recorder.Apply(ctx, build(t))
-		if errors.Is(err, ticket.ErrConflict) {
-			continue
-		}
-		return err
+	if err != nil {
+		return fmt.Errorf("note reused Message-ID on %s: %w", r.Ticket.Ref, err)
 	}
-	return fmt.Errorf("change ticket %s: it kept changing", id)
+	return nil
 }

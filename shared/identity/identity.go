@@ -8,6 +8,7 @@ package identity
 import (
 	"context"
 	"slices"
+	"strings"
 )
 
 // Role is what a member of staff may do.
@@ -41,7 +42,21 @@ func (s Staff) Has(r Role) bool { return slices.Contains(s.Roles, r) }
 func (s Staff) InQueue(q string) bool { return s.Has(Admin) || slices.Contains(s.Queues, q) }
 
 // Actor is how history records s.
-func (s Staff) Actor() string { return "staff:" + s.Subject }
+func (s Staff) Actor() string { return actorPrefix + s.Subject }
+
+const actorPrefix = "staff:"
+
+// Actor is the one form a member of staff is stored in wherever a ticket
+// names one (history's actor, the agent an acknowledgement or an
+// assignment makes owner): "staff:<subject>". It takes the subject bare
+// or already in that form; "" stays "".
+func Actor(subject string) string {
+	subject = strings.TrimSpace(subject)
+	if subject == "" || strings.HasPrefix(subject, actorPrefix) {
+		return subject
+	}
+	return actorPrefix + subject
+}
 
 type ctxKey struct{}
 

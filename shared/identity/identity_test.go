@@ -33,3 +33,21 @@ func TestStaff(t *testing.T) {
 		t.Errorf("From(With(agent)) = %+v, %v", got, ok)
 	}
 }
+
+func TestActor(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"ann", "staff:ann"},
+		{"staff:ann", "staff:ann"},
+		{"  ann ", "staff:ann"},
+		{"auth0|6543", "staff:auth0|6543"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := Actor(tt.in); got != tt.want {
+			t.Errorf("Actor(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got, want := Actor("ann"), (Staff{Subject: "ann"}).Actor(); got != want {
+		t.Errorf("Actor(subject) = %q, Staff.Actor() = %q: want one form", got, want)
+	}
+}

@@ -24,6 +24,11 @@ type Store interface {
 	// OpenForContact returns the contact's open ticket updated most
 	// recently at or after since, or ticket.ErrNotFound.
 	OpenForContact(ctx context.Context, c ticket.Contact, since time.Time) (*ticket.Ticket, error)
+	// MutateFrom applies the change decide makes from t (filling in Prev
+	// and PrevVersion), reading the ticket again and deciding again while
+	// it changes under the write; other errors of the write come back as
+	// they are (dynamo.Store.MutateFrom).
+	MutateFrom(ctx context.Context, t *ticket.Ticket, decide func(t *ticket.Ticket) (ticket.Change, error)) (*ticket.Ticket, error)
 }
 
 // Directory tells VIP customers apart. It is optional.
@@ -321,8 +326,9 @@ func (s *Service) duplicate(ctx context.Context, dup *ticket.DuplicateError) (Re
 func (s *Service) append(ctx context.Context, t *ticket.Ticket, in Inbound) (Receipt, error) {
 	msg := s.message(in)
 	src := in.Source
-	for i := 0; i < attempts; i++ {
-		prev := t.Version
+	// The ticket was read moments ago to thread the message: the first
+	// round decides on it, and only a concurrent write reads it again.
+	next, err := s.Store.MutateFrom(ctx, t, func(t *ticket.Ticket) (ticket.Change, error) {
 		next := *t
 		next.Version++
 		if in.At.After(next.UpdatedAt) {
@@ -368,23 +374,15 @@ func (s *Service) append(ctx context.Context, t *ticket.Ticket, in Inbound) (Rec
 		if in.Callback != nil || in.Kind == ticket.CallbackRq {
 			events = append(events, callbackEvent(in))
 		}
-		err := s.Store.Apply(ctx, ticket.Change{
-			Ticket: &next, PrevVersion: prev, Prev: t, Messages: []ticket.Message{msg}, Events: events, Source: &src,
-		})
-		var dup *ticket.DuplicateError
-		switch {
-		case err == nil:
-			return Receipt{Ticket: &next, MessageID: msg.ID}, nil
-		case errors.As(err, &dup):
-			return s.duplicate(ctx, dup)
-		case errors.Is(err, ticket.ErrConflict):
-			id := t.ID
-			if t, err = s.Store.Ticket(ctx, id); err != nil {
-				return Receipt{}, fmt.Errorf("reload ticket %s: %w", id, err)
-			}
-		default:
-			return Receipt{}, fmt.Errorf("add message %s to ticket %s: %w", in.Source, t.Ref, err)
-		}
+		return ticket.Change{Ticket: &next, Messages: []ticket.Message{msg}, Events: events, Source: &src}, nil
+	})
+	var dup *ticket.DuplicateError
+	switch {
+	case err == nil:
+		return Receipt{Ticket: next, MessageID: msg.ID}, nil
+	case errors.As(err, &dup):
+		return s.duplicate(ctx, dup)
+	default:
+		return Receipt{}, fmt.Errorf("add message %s to ticket %s: %w", in.Source, t.Ref, err)
 	}
-	return Receipt{}, fmt.Errorf("add message %s to ticket %s: still changing after %d tries", in.Source, t.Ref, attempts)
 }

@@ -301,7 +301,9 @@ func TestHandlerUnreadableRecordsAreReported(t *testing.T) {
 		{"no snapshot", func(r *events.DynamoDBEventRecord) { delete(r.Change.NewImage, "ticket") }},
 		{"no event id", func(r *events.DynamoDBEventRecord) { delete(r.Change.NewImage, "id") }},
 		{"snapshot of another ticket", func(r *events.DynamoDBEventRecord) {
-			r.Change.Keys["PK"] = events.NewStringAttribute("TICKET#OTHER")
+			snap := r.Change.NewImage["ticket"].Map()
+			snap["id"] = events.NewStringAttribute("OTHER")
+			r.Change.NewImage["ticket"] = events.NewMapAttribute(snap)
 		}},
 		{"event type is a number", func(r *events.DynamoDBEventRecord) {
 			r.Change.NewImage["type"] = events.NewNumberAttribute("7")

@@ -28,6 +28,7 @@ import (
 	"github.com/frontdesk/frontdesk/shared/email"
 	"github.com/frontdesk/frontdesk/shared/logs"
 	"github.com/frontdesk/frontdesk/shared/notice"
+	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/ses"
 	"github.com/frontdesk/frontdesk/shared/sms"
 	"github.com/frontdesk/frontdesk/shared/ticket"
@@ -181,11 +182,13 @@ func TestNoCustomerTextReachesNotices(t *testing.T) {
 	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &mailBucket}); err != nil {
 		t.Fatalf("create bucket: %v", err)
 	}
+	mailSigner := email.Signer{Keys: [][]byte{[]byte("privacy test key")}}
 	mailHandler := lambda.NewHandler((&email.Handler{
-		Objects: bucket.New(s3c), Intake: r.svc, Tickets: r.store, Recorder: r.store, Bounces: r.store, AckClaims: r.store,
-		Aliases: r.store, Quarantine: r.store, Signer: email.Signer{Keys: [][]byte{[]byte("privacy test key")}},
-		Ack: &email.Acknowledger{
-			Mailer: ses.New(awslocal.SES(testenv.Endpoint(t, testenv.EnvSES))), From: "Frontdesk <support@example.com>", Zone: shanghai,
+		Objects: bucket.New(s3c), Intake: r.svc, Tickets: r.store, Recorder: r.store, Bounces: r.store,
+		Aliases: r.store, Quarantine: r.store, Signer: mailSigner, From: "Frontdesk <support@example.com>", Zone: shanghai,
+		Outbound: &outbound.Service{
+			Store: r.store, Mail: &outbound.SESMailer{Raw: ses.New(awslocal.SES(testenv.Endpoint(t, testenv.EnvSES)))},
+			From: "Frontdesk <support@example.com>", Signer: mailSigner,
 		},
 		AttachmentPrefix: "attachments/",
 	}).Handle)

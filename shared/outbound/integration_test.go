@@ -290,3 +290,90 @@ func TestSendText(t *testing.T) {
 		t.Errorf("mail-only ticket without a mail sender = %v, want ErrNoChannel", err)
 	}
 }
+
+// mails is the test's mail sender; it fails while fail is set.
+type mails struct {
+	mu   sync.Mutex
+	to   []string
+	fail atomic.Bool
+}
+
+func (m *mails) SendMail(_ context.Context, mail outbound.Mail) (string, error) {
+	if m.fail.Load() {
+		return "", errors.New("ses unavailable")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.to = append(m.to, mail.To)
+	return "ses-" + strings.ToLower(string(ticket.NewID(time.Now()))), nil
+}
+
+func (m *mails) count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.to)
+}
+
+// TestMailAckAllowance: an address is mailed MailAcks acknowledgements a
+// window at most, whatever tickets they are for; a send that fails gives
+// its hit (and the ticket's slot) back; an acknowledgement with a key goes
+// once ever; nothing is ever mailed to Frontdesk's own address.
+func TestMailAckAllowance(t *testing.T) {
+	st, _ := testenv.Table(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	st.Now = clock
+	out := &mails{}
+	svc := &outbound.Service{Store: st, Mail: out, From: "Frontdesk <support@example.com>", MailAcks: 2, Now: clock}
+	addr := "allowance-" + strings.ToLower(string(ticket.NewID(time.Now()))) + "@example.com"
+	var tks []*ticket.Ticket
+	for range 4 {
+		tks = append(tks, newTicket(t, st, ticket.Email, ticket.Contact{Email: addr}, "en", now))
+	}
+	ack := func(tk *ticket.Ticket, key string) error {
+		_, err := svc.Send(ctx, outbound.Request{Ticket: tk, Purpose: outbound.Ack, Key: key, Render: render("已收到", "received")})
+		return err
+	}
+	if err := ack(tks[0], ""); err != nil {
+		t.Fatalf("first acknowledgement: %v", err)
+	}
+	out.fail.Store(true)
+	if err := ack(tks[1], ""); err == nil || errors.Is(err, outbound.ErrAckAllowance) {
+		t.Fatalf("acknowledgement while SES fails = %v, want the provider's error", err)
+	}
+	out.fail.Store(false)
+	if err := ack(tks[1], ""); err != nil {
+		t.Errorf("acknowledgement after a failed send = %v, want it sent (the hit and the slot given back)", err)
+	}
+	if err := ack(tks[2], ""); !errors.Is(err, outbound.ErrAckAllowance) {
+		t.Errorf("third acknowledgement to one address in an hour = %v, want ErrAckAllowance", err)
+	}
+	if n := out.count(); n != 2 {
+		t.Errorf("address was mailed %d acknowledgements, want 2", n)
+	}
+	// The next hour has a new allowance, and the refused ticket's slot was
+	// given back.
+	now = now.Add(time.Hour)
+	if err := ack(tks[2], ""); err != nil {
+		t.Errorf("refused ticket's acknowledgement the next hour = %v, want it sent", err)
+	}
+	if err := ack(tks[3], "mail-ack#"+string(tks[3].ID)); err != nil {
+		t.Errorf("acknowledgement with a key = %v, want it sent", err)
+	}
+	now = now.Add(2 * time.Hour)
+	if err := ack(tks[3], "mail-ack#"+string(tks[3].ID)); !errors.Is(err, outbound.ErrDuplicate) {
+		t.Errorf("acknowledgement with a key, again hours later = %v, want ErrDuplicate", err)
+	}
+
+	own := newTicket(t, st, ticket.Email, ticket.Contact{Email: "Support+t.abc@example.com"}, "en", now)
+	if err := ack(own, ""); !errors.Is(err, outbound.ErrOwnAddress) {
+		t.Errorf("acknowledgement to Frontdesk's own address = %v, want ErrOwnAddress", err)
+	}
+	if _, err := svc.Send(ctx, outbound.Request{Ticket: own, Purpose: outbound.Reply, Key: "own-reply", Render: render("答复", "answer")}); !errors.Is(err, outbound.ErrOwnAddress) {
+		t.Errorf("reply to Frontdesk's own address = %v, want ErrOwnAddress", err)
+	}
+	if n := out.count(); n != 4 {
+		t.Errorf("%d mails sent in all, want 4", n)
+	}
+}

@@ -28,7 +28,9 @@ type Purpose string
 
 // The purposes.
 const (
-	// Ack acknowledges a contact: at most once per ticket per AckEvery.
+	// Ack acknowledges a contact: at most once per ticket per AckEvery
+	// (once ever with a Key), and by mail at most MailAcks per address
+	// per MailAckWindow.
 	Ack Purpose = "ack"
 	// Keyword answers a keyword (STOP, START, HELP). It goes even to an
 	// opted-out number: the customer asked for it and carriers require it.
@@ -78,6 +80,8 @@ var (
 	ErrOptedOut      = errors.New("number opted out of texts")
 	ErrUndeliverable = errors.New("email address is undeliverable")
 	ErrThrottled     = errors.New("ticket acknowledged recently")
+	ErrAckAllowance  = errors.New("address had its acknowledgements for now")
+	ErrOwnAddress    = errors.New("mail to Frontdesk's own address")
 	ErrDuplicate     = errors.New("message already sent under this key")
 	ErrNoContact     = errors.New("no phone or email to reach the customer")
 	ErrNoChannel     = errors.New("no sender for the channel")
@@ -149,7 +153,8 @@ type Request struct {
 	Language ticket.Language
 	// Key makes the message go once: a second Send with the same key
 	// fails with ErrDuplicate. Required for every purpose but Ack, which
-	// is claimed per ticket and period.
+	// is claimed per ticket and period; an Ack with a Key also goes once
+	// ever (the acknowledgement of a new mail ticket).
 	Key string
 	// OptedOut, when set, is the number's opt-out state the caller read
 	// moments ago, saving a read.
@@ -197,6 +202,12 @@ type Store interface {
 	// at at.
 	ClaimAck(ctx context.Context, id ticket.ID, at time.Time, every time.Duration) (bool, error)
 	ReleaseAck(ctx context.Context, id ticket.ID, at time.Time) error
+	// CountMailAck counts an acknowledgement mailed to addr at at
+	// against the address's allowance of max per window, reporting false
+	// when it is used up; UncountMailAck gives the hit back to the window
+	// it was counted in.
+	CountMailAck(ctx context.Context, addr string, at time.Time, max int, window time.Duration) (bool, error)
+	UncountMailAck(ctx context.Context, addr string, at time.Time, window time.Duration) error
 	// ClaimSend takes an idempotency key, reporting false when it was
 	// taken before; ReleaseSend gives it back.
 	ClaimSend(ctx context.Context, key string) (bool, error)
@@ -220,6 +231,12 @@ type Service struct {
 	// AckEvery is the least time between two acknowledgements of one
 	// ticket (DefaultAckEvery when zero).
 	AckEvery time.Duration
+	// MailAcks is how many acknowledgements one address is mailed per
+	// MailAckWindow at most (DefaultMailAcks and an hour when zero): a
+	// sender opening ticket after ticket, or an autoresponder that slips
+	// through every check, gets no more.
+	MailAcks      int
+	MailAckWindow time.Duration
 	// Quiet are the customers' quiet hours (DefaultQuietHours when zero);
 	// Zone is the zone of a customer who gave none (UTC when nil).
 	Quiet ticket.QuietHours
@@ -241,6 +258,46 @@ type ReplySigner interface {
 
 // DefaultAckEvery is the least time between acknowledgements of a ticket.
 const DefaultAckEvery = 10 * time.Minute
+
+// DefaultMailAcks is how many acknowledgements an address is mailed an
+// hour at most.
+const DefaultMailAcks = 5
+
+func (s *Service) mailAcks() (int, time.Duration) {
+	max, win := s.MailAcks, s.MailAckWindow
+	if max <= 0 {
+		max = DefaultMailAcks
+	}
+	if win <= 0 {
+		win = time.Hour
+	}
+	return max, win
+}
+
+// Own reports whether addr is the mailbox mail is sent from: Frontdesk
+// never mails itself.
+func (s *Service) Own(addr string) bool { return SameMailbox(s.From, addr) }
+
+// SameMailbox reports whether addr is the mailbox of the address mailbox
+// ("Frontdesk <support@example.com>"), with or without a "+" part in its
+// local part (the reply-token address).
+func SameMailbox(mailbox, addr string) bool {
+	from, err := mail.ParseAddress(mailbox)
+	if err != nil || addr == "" {
+		return false
+	}
+	return strings.EqualFold(baseAddress(addr), baseAddress(from.Address))
+}
+
+// baseAddress drops the "+" part of an address's local part.
+func baseAddress(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return addr
+	}
+	local, _, _ := strings.Cut(addr[:at], "+")
+	return local + addr[at:]
+}
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -298,8 +355,9 @@ func (s *Service) NextAllowed(t *ticket.Ticket, p Purpose, at time.Time) time.Ti
 }
 
 // Send sends one message. It refuses, sending nothing, with ErrNoContact,
-// ErrOptedOut, ErrUndeliverable, ErrThrottled (acknowledgements),
-// ErrDuplicate (a key used before) or a *QuietError. When the message went
+// ErrOptedOut, ErrUndeliverable, ErrOwnAddress, ErrThrottled and
+// ErrAckAllowance (acknowledgements), ErrDuplicate (a key used before) or
+// a *QuietError. When the message went
 // out but could not be recorded, the error says so and Sent still carries
 // the provider ID: the caller must not send it again. An acknowledgement
 // slot the caller took (AckTaken) is given back whenever nothing was sent.
@@ -350,7 +408,7 @@ func (s *Service) send(ctx context.Context, r Request) (Sent, error) {
 	case ch != ticket.SMS && ch != ticket.Email:
 		return Sent{}, fmt.Errorf("message %s: cannot send by %s", what, ch)
 	}
-	if r.Purpose != Ack && r.Key == "" {
+	if r.Purpose != Ack && r.Key == "" || r.Purpose == Ack && t == nil && r.Key == "" {
 		return Sent{}, fmt.Errorf("message %s: a %s needs an idempotency key", what, r.Purpose)
 	}
 	at := s.now()
@@ -368,7 +426,7 @@ func (s *Service) send(ctx context.Context, r Request) (Sent, error) {
 		return Sent{}, fmt.Errorf("message %s: %w", what, err)
 	}
 
-	release, err := s.claim(ctx, r, t, &at)
+	release, err := s.claim(ctx, r, t, ch, to, &at)
 	if err != nil {
 		return Sent{}, fmt.Errorf("message %s: %w", what, err)
 	}
@@ -440,6 +498,9 @@ func (s *Service) reachable(ctx context.Context, r Request, ch ticket.Channel, t
 			return ErrOptedOut
 		}
 	case ticket.Email:
+		if s.Own(to.Email) {
+			return ErrOwnAddress
+		}
 		bad, err := s.Store.Undeliverable(ctx, to.Email)
 		if err != nil {
 			return err
@@ -451,42 +512,67 @@ func (s *Service) reachable(ctx context.Context, r Request, ch ticket.Channel, t
 	return nil
 }
 
-// claim takes what keeps the message to one: the ticket's acknowledgement
-// slot, or the caller's key. It returns how to give it back when sending
+// claim takes what keeps the message to one: the caller's key, and for
+// an acknowledgement the ticket's slot and, by mail, a hit on the
+// address's allowance. It returns how to give all of it back when sending
 // fails. An acknowledgement slot already taken by the caller sets *at to
 // the time it was taken, so that the release names it.
-func (s *Service) claim(ctx context.Context, r Request, t *ticket.Ticket, at *time.Time) (func() error, error) {
-	if r.Purpose == Ack && t != nil {
-		if !r.AckTaken.IsZero() {
-			// Taken by the caller; Send gives it back if nothing goes.
-			*at = r.AckTaken.UTC()
-			return func() error { return nil }, nil
+func (s *Service) claim(ctx context.Context, r Request, t *ticket.Ticket, ch ticket.Channel, to ticket.Contact, at *time.Time) (func() error, error) {
+	var undo []func() error
+	release := func() error {
+		var errs []error
+		for i := len(undo) - 1; i >= 0; i-- {
+			errs = append(errs, undo[i]())
 		}
+		return errors.Join(errs...)
+	}
+	refuse := func(err error) (func() error, error) {
+		return nil, errors.Join(err, release())
+	}
+	if r.Key != "" {
+		ok, err := s.Store.ClaimSend(ctx, r.Key)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, ErrDuplicate
+		}
+		undo = append(undo, func() error { return s.Store.ReleaseSend(ctx, r.Key) })
+	}
+	if r.Purpose != Ack || t == nil {
+		return release, nil
+	}
+	if !r.AckTaken.IsZero() {
+		// Taken by the caller; Send gives it back if nothing goes.
+		*at = r.AckTaken.UTC()
+	} else {
 		every := s.AckEvery
 		if every <= 0 {
 			every = DefaultAckEvery
 		}
 		ok, err := s.Store.ClaimAck(ctx, t.ID, *at, every)
 		if err != nil {
-			return nil, err
+			return refuse(err)
 		}
 		if !ok {
-			return nil, ErrThrottled
+			return refuse(ErrThrottled)
 		}
 		taken := *at
-		return func() error { return s.Store.ReleaseAck(ctx, t.ID, taken) }, nil
+		undo = append(undo, func() error { return s.Store.ReleaseAck(ctx, t.ID, taken) })
 	}
-	if r.Key == "" {
-		return nil, fmt.Errorf("a %s needs an idempotency key", r.Purpose)
+	if ch == ticket.Email {
+		max, win := s.mailAcks()
+		counted := *at
+		ok, err := s.Store.CountMailAck(ctx, to.Email, counted, max, win)
+		if err != nil {
+			return refuse(err)
+		}
+		if !ok {
+			return refuse(ErrAckAllowance)
+		}
+		undo = append(undo, func() error { return s.Store.UncountMailAck(ctx, to.Email, counted, win) })
 	}
-	ok, err := s.Store.ClaimSend(ctx, r.Key)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, ErrDuplicate
-	}
-	return func() error { return s.Store.ReleaseSend(ctx, r.Key) }, nil
+	return release, nil
 }
 
 // mail builds a mail from the service's mailbox, threaded and marked
@@ -502,6 +588,10 @@ func (s *Service) mail(r Request, t *ticket.Ticket, to string, c Content, at tim
 		MessageID: string(ticket.NewID(at)) + "@" + domain,
 		InReplyTo: r.InReplyTo, References: r.References,
 		Headers: map[string]string{"Auto-Submitted": r.Purpose.AutoSubmitted()},
+	}
+	if r.Purpose.AutoSubmitted() == "auto-replied" {
+		// Older autoresponders and list servers know only Precedence.
+		m.Headers["Precedence"] = "auto_reply"
 	}
 	if s.Signer != nil && t != nil && from != nil {
 		m.MessageID = s.Signer.MessageID(t.ID, domain)

@@ -84,26 +84,26 @@ func itemKey(t *ticket.Ticket, purpose sms.Purpose) string {
 // customerLanguages are the languages customer texts are written in.
 var customerLanguages = ticket.NewMatcher(ticket.English, ticket.SimplifiedChinese, ticket.TraditionalChinese)
 
-// textLanguage is the language code a customer text is rendered in for l
+// textLanguage is the language a customer text is rendered in for l
 // ("zh" and "zh-CN" read Simplified; unknown reads English).
-func textLanguage(l ticket.Language) string { return string(customerLanguages.Match(l)) }
+func textLanguage(l ticket.Language) ticket.Language { return customerLanguages.Match(l) }
 
 // unreachable reports an error saying the customer cannot be reached:
 // nothing is sent, and nothing will be on a retry.
 func unreachable(err error) bool { return errors.Is(err, desk.ErrUnreachable) }
 
 // triedTexts tell a customer we tried to call them back, one SMS each.
-var triedTexts = map[string]string{
-	ticket.LangZhHans: "我们多次尝试给您回电未能接通（受理编号{ref}）。如仍需帮助，请直接回复告知方便的时间。回复TD退订。",
-	ticket.LangZhHant: "我們多次嘗試給您回電未能接通（受理編號{ref}）。如仍需協助，請直接回覆方便的時間。回覆退訂停止接收。",
-	ticket.LangEn:     "We tried to call you back about {ref} but could not reach you. If you still need help, reply with a time that suits you. Reply STOP to opt out.",
+var triedTexts = map[ticket.Language]string{
+	ticket.SimplifiedChinese:  "我们多次尝试给您回电未能接通（受理编号{ref}）。如仍需帮助，请直接回复告知方便的时间。回复TD退订。",
+	ticket.TraditionalChinese: "我們多次嘗試給您回電未能接通（受理編號{ref}）。如仍需協助，請直接回覆方便的時間。回覆退訂停止接收。",
+	ticket.English:            "We tried to call you back about {ref} but could not reach you. If you still need help, reply with a time that suits you. Reply STOP to opt out.",
 }
 
 // TriedText tells a customer, in lang, that we tried to call them back.
-func TriedText(lang string, ref ticket.Ref) string {
+func TriedText(lang ticket.Language, ref ticket.Ref) string {
 	s, ok := triedTexts[lang]
 	if !ok {
-		s = triedTexts[ticket.LangEn]
+		s = triedTexts[ticket.English]
 	}
 	return strings.ReplaceAll(s, "{ref}", string(ref))
 }

@@ -1,5 +1,5 @@
 package sms
 
-// NumberKey is numberKey, for tests that set the new-ticket guard's
+// GuardKey is guardKey, for tests that set the new-ticket guard's
 // counters up by hand.
-var NumberKey = numberKey
+var GuardKey = guardKey

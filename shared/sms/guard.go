@@ -2,13 +2,12 @@ package sms
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 	"github.com/frontdesk/frontdesk/shared/wait"
@@ -40,7 +39,7 @@ func (s *Service) receive(ctx context.Context, in intake.Inbound) (intake.Receip
 	if guard <= 0 {
 		guard = DefaultNewTicketGuard
 	}
-	key := "smsnew#" + numberKey(in.Contact.Phone)
+	key := guardKey(in.Contact.Phone)
 	in.Limits = []ticket.RateLimit{
 		{Key: key, Max: 1, Window: guard},
 		{Key: key + "#half", Max: 1, Window: guard, Offset: guard / 2},
@@ -83,8 +82,9 @@ func (s *Service) receive(ctx context.Context, in intake.Inbound) (intake.Receip
 	return s.Intake.Receive(ctx, in)
 }
 
-// numberKey names a number in keys without showing it.
-func numberKey(phone string) string {
-	sum := sha256.Sum256([]byte("phone:" + phone))
-	return hex.EncodeToString(sum[:16])
+// guardKey names the new-ticket guard's counters of a number; the
+// contact's key comes from shared/dynamo, which alone knows how a number
+// is hidden in the table's keys.
+func guardKey(phone string) string {
+	return "smsnew#" + dynamo.ContactKey("phone", phone)
 }

@@ -1090,7 +1090,7 @@ func TestNewTicketGuardCountersNameDifferentTickets(t *testing.T) {
 	ctx := context.Background()
 	const phone = "+8613800139300"
 	guard := sms.DefaultNewTicketGuard
-	key := "smsnew#" + sms.NumberKey(phone)
+	key := sms.GuardKey(phone)
 	for i, l := range []ticket.RateLimit{
 		{Key: key, Max: 1, Window: guard},
 		{Key: key + "#half", Max: 1, Window: guard, Offset: guard / 2},

@@ -31,6 +31,10 @@ type State interface {
 type Tickets interface {
 	Ticket(ctx context.Context, id ticket.ID) (*ticket.Ticket, error)
 	Apply(ctx context.Context, c ticket.Change) error
+	// Mutate applies the change decide makes, reading the ticket again
+	// and deciding again while it changes under the write
+	// (dynamo.Store.Mutate).
+	Mutate(ctx context.Context, id ticket.ID, decide func(t *ticket.Ticket) (ticket.Change, error)) (*ticket.Ticket, error)
 }
 
 // Why a text was not sent: the outbound service's reasons, named here for

@@ -55,29 +55,23 @@ func (s *Service) survey(ctx context.Context, in intake.Inbound, ans ticket.Surv
 	}
 	msg.Meta["surveyScore"] = strconv.Itoa(score)
 	src := in.Source
-	for i := 0; i < 8; i++ {
-		t, err := s.Tickets.Ticket(ctx, in.TicketID)
-		if err != nil {
-			return Outcome{}, fmt.Errorf("load ticket %s for survey answer %s: %w", in.TicketID, src, err)
-		}
+	var read *ticket.Ticket
+	next, err := s.Tickets.Mutate(ctx, in.TicketID, func(t *ticket.Ticket) (ticket.Change, error) {
+		read = t
 		nt, events := s.answered(t, ans, in.At, msg.ID)
-		next := *nt
-		err = s.Tickets.Apply(ctx, ticket.Change{
-			Ticket: &next, PrevVersion: t.Version, Prev: t, Messages: []ticket.Message{msg}, Source: &src,
+		return ticket.Change{
+			Ticket: nt, Messages: []ticket.Message{msg}, Source: &src,
 			Events: append([]ticket.Event{intake.NewEvent(ticket.EventMessageAdded, in.At, "customer", "", msg.ID)}, events...),
-		})
-		var dup *ticket.DuplicateError
-		switch {
-		case err == nil:
-			slog.InfoContext(ctx, "sms survey answer", "source", src.ID, "ref", next.Ref, "score", score)
-			return Outcome{Ticket: &next, Survey: score}, nil
-		case errors.As(err, &dup):
-			return Outcome{Ticket: t, Duplicate: true, Survey: score}, nil
-		case errors.Is(err, ticket.ErrConflict):
-			continue
-		default:
-			return Outcome{}, fmt.Errorf("record survey answer %s on %s: %w", src, t.Ref, err)
-		}
+		}, nil
+	})
+	var dup *ticket.DuplicateError
+	switch {
+	case err == nil:
+		slog.InfoContext(ctx, "sms survey answer", "source", src.ID, "ref", next.Ref, "score", score)
+		return Outcome{Ticket: next, Survey: score}, nil
+	case errors.As(err, &dup):
+		return Outcome{Ticket: read, Duplicate: true, Survey: score}, nil
+	default:
+		return Outcome{}, fmt.Errorf("record survey answer %s on ticket %s: %w", src, in.TicketID, err)
 	}
-	return Outcome{}, fmt.Errorf("record survey answer %s: ticket %s still changing", src, in.TicketID)
 }

@@ -35,7 +35,7 @@ func TestLowSurveyScoreReopens(t *testing.T) {
 	}
 	survey, err := f.svc.Outbound.Send(ctx, outbound.Request{TicketID: first.Ticket.ID, Purpose: sms.PurposeSurvey, Key: "survey-v1",
 		Render: func(ticket.Channel, ticket.Language) outbound.Content {
-			return outbound.Content{Text: ticket.SurveyText(ticket.LangZhHans, first.Ticket.Ref)}
+			return outbound.Content{Text: ticket.SurveyText(ticket.SimplifiedChinese, first.Ticket.Ref)}
 		}})
 	if err != nil {
 		t.Fatal(err)

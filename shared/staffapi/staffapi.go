@@ -213,7 +213,9 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, who identity.Staff) {
 		if v == "me" {
 			v = who.Actor()
 		}
-		dq.Agent = v
+		// Owners are stored as "staff:<subject>"; a bare subject finds
+		// them too.
+		dq.Agent = identity.Actor(v)
 	}
 	for _, s := range split(q.Get("status")) {
 		st := ticket.Status(s)

@@ -7,13 +7,10 @@ import (
 	"time"
 )
 
-// Languages of the texts Frontdesk sends customers. Any other language is
-// answered in English.
-const (
-	LangZhHans = "zh-Hans"
-	LangZhHant = "zh-Hant"
-	LangEn     = "en"
-)
+// textLanguages are the languages of the texts Frontdesk sends customers
+// ("zh" and "zh-CN" read Simplified, "zh-TW" Traditional); any other
+// language is answered in English.
+var textLanguages = NewMatcher(English, SimplifiedChinese, TraditionalChinese)
 
 // Customer texts are written to fit one SMS: at most 70 UCS-2 units in
 // Chinese and 160 GSM-7 characters in English, the reference, the longest
@@ -21,36 +18,32 @@ const (
 // They use ASCII punctuation where English allows it ("-" rather than an en
 // dash), since one character outside GSM-7 makes a text UCS-2 and halves
 // what one SMS holds.
-var customerTexts = map[string]struct {
+var customerTexts = map[Language]struct {
 	reminder, survey string
 	weekdays         [7]string
 }{
-	LangZhHans: {
+	SimplifiedChinese: {
 		reminder: "提醒：我们将于{when}给您回电，受理编号{ref}。如需改时间，请直接回复。回复TD退订。",
 		survey:   "您的问题（受理编号{ref}）已处理。请回复1-5评分：5非常满意，1非常不满意，可附意见。回复TD退订。",
 		weekdays: [7]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"},
 	},
-	LangZhHant: {
+	TraditionalChinese: {
 		reminder: "提醒：我們將於{when}給您回電，受理編號{ref}。如需改時間，請直接回覆。回覆退訂停止接收。",
 		survey:   "您的問題（受理編號{ref}）已處理。請回覆1-5評分：5非常滿意，1非常不滿意，可附意見。回覆退訂停止接收。",
 		weekdays: [7]string{"週日", "週一", "週二", "週三", "週四", "週五", "週六"},
 	},
-	LangEn: {
+	English: {
 		reminder: "Reminder: we will call you back {when} (ref {ref}). To change the time, just reply. Reply STOP to opt out.",
 		survey:   "Your case {ref} is resolved. How did we do? Reply 1-5 (5 very satisfied, 1 very dissatisfied) and any comment. Reply STOP to opt out.",
 	},
 }
 
-func customerText(lang string) string {
-	if _, ok := customerTexts[lang]; ok {
-		return lang
-	}
-	return LangEn
-}
+// customerText is the language a text for a customer of lang is written in.
+func customerText(lang Language) Language { return textLanguages.Match(lang) }
 
 // CallbackReminder is the SMS reminding a customer of their callback, in
 // lang, with the window in the callback's own zone: the customer's.
-func CallbackReminder(lang string, ref Ref, cb Callback) (string, error) {
+func CallbackReminder(lang Language, ref Ref, cb Callback) (string, error) {
 	zone, err := time.LoadLocation(cb.Zone)
 	if err != nil || cb.Zone == "" || cb.Zone == "Local" {
 		return "", fmt.Errorf("callback reminder for %s: zone %q: %w", ref, cb.Zone, ErrZone)
@@ -60,7 +53,7 @@ func CallbackReminder(lang string, ref Ref, cb Callback) (string, error) {
 	start, end := cb.Start.In(zone), cb.End.In(zone)
 	var when string
 	switch lang {
-	case LangEn:
+	case English:
 		when = fmt.Sprintf("on %s %d %s, %s-%s", start.Format("Mon"), start.Day(), start.Format("Jan"), start.Format("15:04"), end.Format("15:04"))
 	default:
 		when = fmt.Sprintf("%d月%d日（%s）%s-%s", start.Month(), start.Day(), t.weekdays[start.Weekday()], start.Format("15:04"), end.Format("15:04"))
@@ -69,7 +62,7 @@ func CallbackReminder(lang string, ref Ref, cb Callback) (string, error) {
 }
 
 // SurveyText is the return-visit survey SMS asking for a score 1–5, in lang.
-func SurveyText(lang string, ref Ref) string {
+func SurveyText(lang Language, ref Ref) string {
 	return strings.ReplaceAll(customerTexts[customerText(lang)].survey, "{ref}", string(ref))
 }
 
@@ -78,8 +71,8 @@ var ErrZone = errors.New("not an IANA time zone")
 
 // callbackRefusals answer a callback time that could not be booked, one
 // SMS each, filled from the refusal's Args and Readings.
-var callbackRefusals = map[string]map[string]string{
-	LangZhHans: {
+var callbackRefusals = map[Language]map[string]string{
+	SimplifiedChinese: {
 		CodeNoTime:       "请告诉我们回电的日期和时间，例如“明天上午10点”或“周五下午2点到4点”。",
 		CodeAmbiguous:    "您说的时间可理解为{readings}，请告诉我们是哪一个。",
 		CodeSkippedTime:  "{date} {time}在您的时区不存在（时钟从{jumpFrom}直接拨到{jumpTo}），请另选时间。",
@@ -90,7 +83,7 @@ var callbackRefusals = map[string]map[string]string{
 		CodeDate:         "该日期不存在，请核对月份和日期。",
 		"":               "请告诉我们另一个回电的日期和时间。",
 	},
-	LangZhHant: {
+	TraditionalChinese: {
 		CodeNoTime:       "請告訴我們回電的日期和時間，例如「明天上午10點」或「週五下午2點到4點」。",
 		CodeAmbiguous:    "您說的時間可理解為{readings}，請告訴我們是哪一個。",
 		CodeSkippedTime:  "{date} {time}在您的時區不存在（時鐘從{jumpFrom}直接撥到{jumpTo}），請另選時間。",
@@ -101,7 +94,7 @@ var callbackRefusals = map[string]map[string]string{
 		CodeDate:         "該日期不存在，請核對月份和日期。",
 		"":               "請告訴我們另一個回電的日期和時間。",
 	},
-	LangEn: {
+	English: {
 		CodeNoTime:       `Please tell us a day and time for the call, e.g. "tomorrow 10am" or "Fri 2-4pm".`,
 		CodeAmbiguous:    "That could mean {readings}. Please tell us which.",
 		CodeSkippedTime:  "{time} on {date} does not exist where you are: the clocks jump from {jumpFrom} to {jumpTo}. Please choose another time.",
@@ -115,14 +108,14 @@ var callbackRefusals = map[string]map[string]string{
 }
 
 // periodNames name the parts of the day a reading may be, per language.
-var periodNames = map[string]map[string]string{
-	LangZhHans: {"small hours": "凌晨", "morning": "上午", "noon": "中午", "afternoon": "下午", "dusk": "傍晚", "evening": "晚上"},
-	LangZhHant: {"small hours": "凌晨", "morning": "上午", "noon": "中午", "afternoon": "下午", "dusk": "傍晚", "evening": "晚上"},
+var periodNames = map[Language]map[string]string{
+	SimplifiedChinese:  {"small hours": "凌晨", "morning": "上午", "noon": "中午", "afternoon": "下午", "dusk": "傍晚", "evening": "晚上"},
+	TraditionalChinese: {"small hours": "凌晨", "morning": "上午", "noon": "中午", "afternoon": "下午", "dusk": "傍晚", "evening": "晚上"},
 }
 
 // Message is the reply to the customer in lang saying why their callback
 // time could not be booked and what to send instead.
-func (e *CallbackTextError) Message(lang string) string {
+func (e *CallbackTextError) Message(lang Language) string {
 	lang = customerText(lang)
 	msg, ok := callbackRefusals[lang][e.Code]
 	if !ok {
@@ -136,7 +129,7 @@ func (e *CallbackTextError) Message(lang string) string {
 		readings[i] = r
 	}
 	or := " or "
-	if lang != LangEn {
+	if lang != English {
 		or = "或"
 	}
 	pairs := []string{"{readings}", strings.Join(readings, or)}
@@ -144,7 +137,7 @@ func (e *CallbackTextError) Message(lang string) string {
 		pairs = append(pairs, "{"+k+"}", v)
 	}
 	msg = strings.NewReplacer(pairs...).Replace(msg)
-	if lang == LangEn {
+	if lang == English {
 		// The calendar writes hours with an en dash, which is not GSM-7.
 		msg = strings.ReplaceAll(msg, "–", "-")
 	}

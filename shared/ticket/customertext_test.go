@@ -40,23 +40,23 @@ func TestCustomerTextsGolden(t *testing.T) {
 		{"December", ticket.Callback{Start: utc("2026-12-24 06:30"), End: utc("2026-12-24 07:30"), Zone: "Asia/Hong_Kong"}},
 	}
 	var b strings.Builder
-	for _, lang := range []string{ticket.LangZhHans, ticket.LangZhHant, ticket.LangEn, "fr"} {
+	for _, lang := range []ticket.Language{ticket.SimplifiedChinese, ticket.TraditionalChinese, ticket.English, "fr"} {
 		for _, c := range callbacks {
 			text, err := ticket.CallbackReminder(lang, ref, c.cb)
 			if err != nil {
 				t.Fatalf("CallbackReminder(%s, %s): %v", lang, c.name, err)
 			}
-			writeText(t, &b, lang+" reminder "+c.name, text, ref)
+			writeText(t, &b, string(lang)+" reminder "+c.name, text, ref)
 		}
-		writeText(t, &b, lang+" survey", ticket.SurveyText(lang, ref), ref)
+		writeText(t, &b, string(lang)+" survey", ticket.SurveyText(lang, ref), ref)
 	}
-	for _, lang := range []string{ticket.LangZhHans, ticket.LangZhHant, ticket.LangEn} {
+	for _, lang := range []ticket.Language{ticket.SimplifiedChinese, ticket.TraditionalChinese, ticket.English} {
 		for _, r := range refusals(t) {
 			msg := r.err.Message(lang)
 			if strings.ContainsAny(msg, "{}") {
 				t.Errorf("%s refusal %s leaves a placeholder: %s", lang, r.name, msg)
 			}
-			writeText(t, &b, lang+" refusal "+r.name, msg, "")
+			writeText(t, &b, string(lang)+" refusal "+r.name, msg, "")
 		}
 	}
 	got := b.String()
@@ -89,7 +89,7 @@ func writeText(t *testing.T, b *strings.Builder, name, text string, ref ticket.R
 
 func TestCallbackReminderBadZone(t *testing.T) {
 	for _, zone := range []string{"", "Local", "Mars/Olympus"} {
-		_, err := ticket.CallbackReminder(ticket.LangEn, "FD-7KQ2MX", ticket.Callback{Start: time.Unix(0, 0), End: time.Unix(3600, 0), Zone: zone})
+		_, err := ticket.CallbackReminder(ticket.English, "FD-7KQ2MX", ticket.Callback{Start: time.Unix(0, 0), End: time.Unix(3600, 0), Zone: zone})
 		if !errors.Is(err, ticket.ErrZone) {
 			t.Errorf("CallbackReminder in zone %q = %v, want ErrZone", zone, err)
 		}
