@@ -54,7 +54,7 @@ type customer struct {
 	channel      ticket.Channel
 	phone, email string
 	zone         *time.Location
-	lang         string // the language their texts are written in
+	lang         ticket.Language // the language their texts are written in
 	kind         ticket.Kind
 	optOut       bool
 	// callback is set when a callback is booked; outcomes are what staff
@@ -188,7 +188,7 @@ func (w *world) staffDo(c *customer, req ticket.Request) desk.Result {
 func population() []*customer {
 	var cs []*customer
 	for i := 0; i < 200; i++ {
-		c := &customer{i: i, zone: shanghai, lang: ticket.LangZhHans}
+		c := &customer{i: i, zone: shanghai, lang: ticket.SimplifiedChinese}
 		switch i % 3 {
 		case 0:
 			c.channel, c.phone = ticket.SMS, fmt.Sprintf("+86139%08d", i)
@@ -210,9 +210,9 @@ func population() []*customer {
 		}
 		switch i % 10 {
 		case 7:
-			c.zone, c.lang = london, ticket.LangEn
+			c.zone, c.lang = london, ticket.English
 		case 9:
-			c.zone, c.lang = newYork, ticket.LangEn
+			c.zone, c.lang = newYork, ticket.English
 		}
 		c.optOut = c.phone != "" && i%13 == 5
 		// Everyone outside Shanghai has a callback (the zone it is booked
@@ -253,7 +253,7 @@ func population() []*customer {
 			case 5:
 				c.score, c.comment = 1, "没人来过"
 			}
-			if c.lang == ticket.LangEn && c.comment != "" {
+			if c.lang == ticket.English && c.comment != "" {
 				c.comment = "still not fixed"
 			}
 		}
@@ -261,7 +261,7 @@ func population() []*customer {
 	}
 	// 199 is 198's customer again, by the web form: both complaints.
 	a, b := cs[198], cs[199]
-	b.phone, b.email, b.zone, b.lang, b.kind, b.callback, b.outcomes = a.phone, "", shanghai, ticket.LangZhHans, ticket.Complaint, false, nil
+	b.phone, b.email, b.zone, b.lang, b.kind, b.callback, b.outcomes = a.phone, "", shanghai, ticket.SimplifiedChinese, ticket.Complaint, false, nil
 	a.kind, a.resolves, b.resolves = ticket.Complaint, true, true
 	b.optOut, b.score, b.comment = a.optOut, a.score, a.comment
 	b.resolve = time.Date(2026, 11, 23, 15, 0, 0, 0, shanghai)
@@ -288,7 +288,7 @@ func (w *world) open(c *customer, at time.Time) {
 	ctx := context.Background()
 	w.set(at)
 	body := "你好，想反映一个问题，请尽快处理。"
-	if c.lang == ticket.LangEn {
+	if c.lang == ticket.English {
 		body = "Hello, I would like to raise a problem, please handle it soon."
 	}
 	var req *ticket.CallbackRequest
@@ -311,7 +311,7 @@ func (w *world) open(c *customer, at time.Time) {
 			Subject:  "problem",
 			Body:     body,
 			At:       at,
-			Language: ticket.Language(c.lang),
+			Language: c.lang,
 		}
 		if c.channel == ticket.Web && req != nil {
 			// The web form checks the window against the calendar and
