@@ -46,12 +46,14 @@ func consoleStory(t *testing.T, base string) {
 	})
 	row := `#tickets tbody tr[data-ref="` + string(ref) + `"]`
 	reply := "师傅十分钟后到，请在一楼等候。"
-	var msgs, signedOut string
+	var msgs, landed, signedOut string
 	err := chromedp.Run(ctx,
-		chromedp.Navigate(base+"/console/?lang=en"),
+		// The console's printed URL, /console, has its own route.
+		chromedp.Navigate(base+"/console?lang=en"),
 		chromedp.WaitVisible(`form:has(input[name=as][value="local-agent"]) button`, chromedp.ByQuery),
 		chromedp.Click(`form:has(input[name=as][value="local-agent"]) button`, chromedp.ByQuery),
 		chromedp.WaitVisible(row, chromedp.ByQuery),
+		chromedp.Location(&landed),
 		chromedp.Click(row+` a`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#act-acknowledge`, chromedp.ByQuery),
 		chromedp.Text(`#messages`, &msgs, chromedp.ByQuery),
@@ -68,7 +70,7 @@ func consoleStory(t *testing.T, base string) {
 		chromedp.WaitVisible(`form[action="/console/logout"] button`, chromedp.ByQuery),
 		chromedp.Click(`form[action="/console/logout"] button`, chromedp.ByQuery),
 		chromedp.WaitVisible(`a[href="/console/login"]`, chromedp.ByQuery),
-		chromedp.Navigate(base+"/console/"),
+		chromedp.Navigate(base+"/console"),
 		chromedp.WaitVisible(`form:has(input[name=as][value="local-agent"]) button`, chromedp.ByQuery),
 		chromedp.Location(&signedOut),
 	)
@@ -77,6 +79,9 @@ func consoleStory(t *testing.T, base string) {
 	}
 	if !strings.Contains(msgs, "电梯停在三楼 <b>急</b>") {
 		t.Errorf("the conversation reads %q, want the customer's words as text", msgs)
+	}
+	if landed != base+"/console/queue?lang=en" {
+		t.Errorf("signing in from /console?lang=en landed on %s, want the queue page with the query kept", landed)
 	}
 	if !strings.HasPrefix(signedOut, base+"/console/login") {
 		t.Errorf("after signing out the console is at %s, want the sign-in page", signedOut)

@@ -55,6 +55,6 @@ func (st *stack) console(ctx context.Context) error {
 	if _, ok := st.dep.functions["StaffFunction"]; !ok {
 		return nil
 	}
-	st.urls = append(st.urls, "Staff console         "+st.url("/console/")+"  (sign in as local-agent, local-supervisor or local-admin)")
+	st.urls = append(st.urls, "Staff console         "+st.url("/console")+"  (sign in as local-agent, local-supervisor or local-admin)")
 	return nil
 }

@@ -28,7 +28,8 @@ const MaxBody = 10 << 20
 
 // Pattern returns the net/http pattern for an HTTP API route: "GET /"
 // matches the root only, as API Gateway's does; a greedy {name+} at the
-// end matches the rest of the path; ANY matches every method.
+// end matches the rest of the path (AuthorizedRoute refuses an empty
+// rest); ANY matches every method.
 func Pattern(method, path string) string {
 	if path == "/" {
 		path = "/{$}"
@@ -59,9 +60,22 @@ type Authorizer func(*http.Request) (map[string]string, error)
 // nil): a request it refuses never reaches the function and is answered
 // 401 {"message":"Unauthorized"}, as API Gateway answers; the claims of
 // one it lets through ride in the event's requestContext.authorizer.jwt.
+// A greedy {name+} needs at least one character, as API Gateway's does:
+// /console/ matches no route ANY /console/{proxy+} and is answered 404
+// {"message":"Not Found"}.
 func AuthorizedRoute(method, path string, invoke Invoker, authorize Authorizer) http.Handler {
 	routeKey := strings.ToUpper(method) + " " + path
+	greedy := ""
+	if last := path[strings.LastIndex(path, "/")+1:]; strings.HasPrefix(last, "{") && strings.HasSuffix(last, "+}") {
+		greedy = strings.TrimSuffix(strings.TrimPrefix(last, "{"), "+}")
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if greedy != "" && r.PathValue(greedy) == "" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"message":"Not Found"}`)
+			return
+		}
 		var claims map[string]string
 		if authorize != nil {
 			var err error

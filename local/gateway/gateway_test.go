@@ -146,7 +146,8 @@ func TestAuthorizedRoute(t *testing.T) {
 
 // TestGreedyRoute: ANY /console/{proxy+} takes every method and the rest of
 // the path, with the path parameter named proxy as API Gateway names it;
-// cookies go in the event's cookies and come back as Set-Cookie.
+// cookies go in the event's cookies and come back as Set-Cookie. The rest
+// may not be empty: /console/ matches no route, as in API Gateway.
 func TestGreedyRoute(t *testing.T) {
 	var events []string
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -163,7 +164,7 @@ func TestGreedyRoute(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	for _, tt := range []struct{ method, path, proxy string }{
-		{"GET", "/console/", ""},
+		{"GET", "/console/queue", "queue"},
 		{"GET", "/console/tickets/FD-1", "tickets/FD-1"},
 		{"POST", "/console/tickets/FD-1", "tickets/FD-1"},
 	} {
@@ -186,7 +187,24 @@ func TestGreedyRoute(t *testing.T) {
 			t.Errorf("%s %s: event %v, want route ANY /console/{proxy+}, proxy %q and both cookies", tt.method, tt.path, events, tt.proxy)
 		}
 	}
-	if resp, err := http.Get(srv.URL + "/consoles"); err != nil || resp.StatusCode != http.StatusNotFound {
-		t.Errorf("GET /consoles = %v %v, want 404", resp, err)
+	for _, p := range []string{"/consoles", "/console/"} {
+		events = nil
+		resp, err := http.Get(srv.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound || len(events) != 0 {
+			t.Errorf("GET %s = %d with %d events, want 404 without reaching the function", p, resp.StatusCode, len(events))
+		}
+	}
+	resp, err := http.Get(srv.URL + "/console/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != `{"message":"Not Found"}` || resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("GET /console/ = %q (%s), want API Gateway's {\"message\":\"Not Found\"}", b, resp.Header.Get("Content-Type"))
 	}
 }

@@ -102,7 +102,7 @@ func shot(t *testing.T, dir, name string) chromedp.Action {
 
 func signIn(base, subject string) chromedp.Action {
 	return chromedp.Tasks{
-		chromedp.Navigate(base + "/console/?lang=en"),
+		chromedp.Navigate(base + "/console?lang=en"),
 		chromedp.WaitVisible(`form:has(input[name=as][value="`+subject+`"]) button`, chromedp.ByQuery),
 		chromedp.Click(`form:has(input[name=as][value="`+subject+`"]) button`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#counts-h`, chromedp.ByQuery),
@@ -238,7 +238,7 @@ func browserFlow(t *testing.T, js bool) {
 	var wide []string
 	err = chromedp.Run(a,
 		emulation.SetDeviceMetricsOverride(390, 844, 3, true),
-		chromedp.Navigate(base+"/console/"),
+		chromedp.Navigate(base+"/console/queue"),
 		chromedp.WaitVisible(`#tickets`, chromedp.ByQuery),
 		shot(t, dir, "1-queue-phone"),
 		chromedp.Evaluate(`document.documentElement.scrollWidth > 390 ? ['queue'] : []`, &wide),

@@ -105,8 +105,9 @@ type Console struct {
 
 // New returns the console over svc, signing staff in with auth; rules
 // give the business's time zone and its queues. Mount it at /console/
-// (it serves the sign-in routes too) and at GET /console, which it sends
-// to /console/.
+// (it serves the sign-in routes too) and at GET /console. The queue page,
+// the console's home, is /console/queue; GET /console and GET /console/
+// send the browser there.
 func New(svc Service, auth *staffauth.Console, rules *ticket.Rules) *Console {
 	c := &Console{svc: svc, auth: auth, rules: rules, zone: rules.Calendar.Zone}
 	if c.zone == nil {
@@ -123,8 +124,9 @@ func New(svc Service, auth *staffauth.Console, rules *ticket.Rules) *Console {
 	m := http.NewServeMux()
 	auth.Register(m)
 	page := func(h pageHandler) http.Handler { return auth.Require(c.staff(h)) }
-	m.Handle("GET /console", http.RedirectHandler(staffauth.HomePath, http.StatusMovedPermanently))
-	m.Handle("GET /console/{$}", page(c.queue))
+	m.HandleFunc("GET /console", home)
+	m.HandleFunc("GET /console/{$}", home)
+	m.Handle("GET "+staffauth.HomePath, page(c.queue))
 	m.Handle("GET /console/tickets/{ref}", page(c.ticket))
 	m.Handle("POST /console/tickets/{ref}", page(c.act))
 	m.Handle("GET /console/report", page(c.report))
@@ -139,6 +141,20 @@ func New(svc Service, auth *staffauth.Console, rules *ticket.Rules) *Console {
 	}))
 	c.mux = m
 	return c
+}
+
+// home sends /console and /console/ to the queue page, query kept (?lang=
+// say). The queue does not live at /console/ itself: behind API Gateway's
+// HTTP API the greedy route ANY /console/{proxy+} needs a segment after
+// /console/, so that URL may reach no route at all, while GET /console has
+// its own. 303, not 301: a browser keeps a 301 for good, and the home page
+// may move again.
+func home(w http.ResponseWriter, r *http.Request) {
+	to := staffauth.HomePath
+	if r.URL.RawQuery != "" {
+		to += "?" + r.URL.RawQuery
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // ServeHTTP serves a console request with the console's security headers.

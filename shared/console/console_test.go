@@ -60,7 +60,7 @@ func TestSecurityHeadersAndEscaping(t *testing.T) {
 		r.receive(t, ticket.Email, "h3", ticket.Contact{Email: "li@example.cn"}, `<i>subject</i>`, "mail "+hostile),
 	}
 	admin := r.client(t, "local-admin")
-	pages := []string{"/console/", "/console/report", "/console/report.csv", "/console/nowhere"}
+	pages := []string{"/console/queue", "/console/report", "/console/report.csv", "/console/nowhere"}
 	for _, tk := range tickets {
 		pages = append(pages, "/console/tickets/"+string(tk.Ref))
 	}
@@ -92,13 +92,42 @@ func TestSecurityHeadersAndEscaping(t *testing.T) {
 	}
 }
 
+// TestHome: /console and /console/ send the browser to the queue page,
+// query kept, with the console's security headers, signed in or not; a
+// signed-in browser following them lands on the queue.
+func TestHome(t *testing.T) {
+	r := newRig(t)
+	agent := r.client(t, "local-agent")
+	for _, tt := range []struct{ path, want string }{
+		{"/console", "/console/queue"},
+		{"/console/", "/console/queue"},
+		{"/console?lang=zh", "/console/queue?lang=zh"},
+		{"/console/?mine=1&kind=repair", "/console/queue?mine=1&kind=repair"},
+	} {
+		for name, c := range map[string]*http.Client{"signed out": {}, "signed in": {Jar: agent.Jar}} {
+			c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			_, resp := get(t, c, r.srv.URL+tt.path)
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != tt.want {
+				t.Errorf("%s: GET %s = %d → %q, want 303 to %q", name, tt.path, resp.StatusCode, resp.Header.Get("Location"), tt.want)
+			}
+			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || resp.Header.Get("X-Frame-Options") != "DENY" {
+				t.Errorf("%s: GET %s carries no console security headers: %v", name, tt.path, resp.Header)
+			}
+		}
+		body, resp := get(t, agent, r.srv.URL+tt.path)
+		if resp.StatusCode != http.StatusOK || resp.Request.URL.RequestURI() != tt.want || !strings.Contains(body, `id="counts-h"`) {
+			t.Errorf("following GET %s ended at %s with %d, want the queue at %s", tt.path, resp.Request.URL, resp.StatusCode, tt.want)
+		}
+	}
+}
+
 func TestActionsConflictAndLanguage(t *testing.T) {
 	r := newRig(t)
 	tk := r.text(t, "a1", "+8613800138010", "水管爆了，楼道里全是水")
 	agent := r.client(t, "local-agent")
 	other := r.client(t, "local-agent-2")
 
-	queue, _ := get(t, agent, r.srv.URL+"/console/")
+	queue, _ := get(t, agent, r.srv.URL+"/console/queue")
 	if !strings.Contains(queue, `data-ref="`+string(tk.Ref)+`"`) {
 		t.Fatalf("the queue page does not list %s", tk.Ref)
 	}
@@ -163,10 +192,10 @@ func TestActionsConflictAndLanguage(t *testing.T) {
 	if _, resp = post(t, agent, r.srv.URL+"/console/tickets/"+string(tk.Ref), assign); resp.StatusCode != http.StatusOK {
 		t.Fatalf("assign = %d", resp.StatusCode)
 	}
-	if mine, _ := get(t, other, r.srv.URL+"/console/?mine=1"); !strings.Contains(mine, `data-ref="`+string(tk.Ref)+`"`) {
+	if mine, _ := get(t, other, r.srv.URL+"/console/queue?mine=1"); !strings.Contains(mine, `data-ref="`+string(tk.Ref)+`"`) {
 		t.Error("the second agent's own tickets do not list the ticket assigned to them")
 	}
-	body, _ = get(t, agent, r.srv.URL+"/console/?mine=1")
+	body, _ = get(t, agent, r.srv.URL+"/console/queue?mine=1")
 	if strings.Contains(body, `data-ref="`+string(tk.Ref)+`"`) {
 		t.Error("the first agent's own tickets still list the ticket assigned away")
 	}
@@ -190,7 +219,7 @@ func TestActionsConflictAndLanguage(t *testing.T) {
 	}
 
 	// Chinese by Accept-Language, English by the switch.
-	req, _ := http.NewRequest(http.MethodGet, r.srv.URL+"/console/", nil)
+	req, _ := http.NewRequest(http.MethodGet, r.srv.URL+"/console/queue", nil)
 	req.Header.Set("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.8")
 	resp, err := agent.Do(req)
 	if err != nil {
@@ -201,11 +230,11 @@ func TestActionsConflictAndLanguage(t *testing.T) {
 	if !strings.Contains(string(b), `<html lang="zh-CN">`) || !strings.Contains(string(b), "队列统计") {
 		t.Error("Accept-Language zh did not give the Chinese page")
 	}
-	body, _ = get(t, agent, r.srv.URL+"/console/?lang=en&kind=repair")
+	body, _ = get(t, agent, r.srv.URL+"/console/queue?lang=en&kind=repair")
 	if !strings.Contains(body, `<html lang="en">`) {
 		t.Error("?lang=en did not give the English page")
 	}
-	if !strings.Contains(body, `href="/console/?kind=repair&amp;lang=zh"`) {
+	if !strings.Contains(body, `href="/console/queue?kind=repair&amp;lang=zh"`) {
 		t.Error("the language switch loses the page's filters")
 	}
 

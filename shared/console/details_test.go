@@ -60,7 +60,7 @@ func TestTicketPageDetails(t *testing.T) {
 	// A month on, the texted ticket's acknowledgement is overdue: in red,
 	// counted as breached, found by the breached filter.
 	r.console.Now = func() time.Time { return time.Now().Add(30 * 24 * time.Hour) }
-	body, _ = get(t, admin, r.srv.URL+"/console/?breached=yes&channel=sms")
+	body, _ = get(t, admin, r.srv.URL+"/console/queue?breached=yes&channel=sms")
 	row := body[strings.Index(body, `data-ref="`+string(texted.Ref)+`"`):]
 	row = row[:strings.Index(row, "</tr>")]
 	if !strings.Contains(row, `class="overdue">overdue by `) {
@@ -77,7 +77,7 @@ func TestQueuePaging(t *testing.T) {
 		r.receive(t, ticket.Web, fmt.Sprintf("p%02d", i), ticket.Contact{Phone: fmt.Sprintf("+86138001390%02d", i)}, "", "营业厅几点开门？")
 	}
 	agent := r.client(t, "local-agent")
-	body, _ := get(t, agent, r.srv.URL+"/console/?kind=inquiry")
+	body, _ := get(t, agent, r.srv.URL+"/console/queue?kind=inquiry")
 	next := regexp.MustCompile(`<a href="([^"]+)" rel="next">`).FindStringSubmatch(body)
 	if n := strings.Count(body, "data-ref="); n != 25 || next == nil {
 		t.Fatalf("first page: %d rows, next link %v; want 25 and a link", n, next)

@@ -20,6 +20,7 @@ import (
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/identity"
 	"github.com/frontdesk/frontdesk/shared/sms"
+	"github.com/frontdesk/frontdesk/shared/staffauth"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -227,11 +228,11 @@ func (c *Console) queue(w http.ResponseWriter, r *http.Request, p *pageCtx) {
 			d.Rows = append(d.Rows, row{T: t, Deadline: c.nearest(p, t, now)})
 		}
 		base := f.query()
-		d.First = "/console/?" + base.Encode()
+		d.First = staffauth.HomePath + "?" + base.Encode()
 		d.Paged = dq.Cursor != ""
 		if page.Cursor != "" {
 			base.Set("cursor", page.Cursor)
-			d.Next = "/console/?" + base.Encode()
+			d.Next = staffauth.HomePath + "?" + base.Encode()
 		}
 	}
 	c.render(w, r, http.StatusOK, "queue", p, d)

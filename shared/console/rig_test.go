@@ -128,7 +128,7 @@ func (r *rig) client(t testing.TB, subject string) *http.Client {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/console/" {
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/console/queue" {
 		t.Fatalf("sign in as %s ended at %s with %d", subject, resp.Request.URL, resp.StatusCode)
 	}
 	return c

@@ -41,7 +41,7 @@ func BenchmarkSession(b *testing.B) {
 	if err := ses.start(w, LocalStaff[1]); err != nil {
 		b.Fatal(err)
 	}
-	r := httptest.NewRequest("GET", "/console/", nil)
+	r := httptest.NewRequest("GET", HomePath, nil)
 	r.AddCookie(w.Result().Cookies()[0])
 	for b.Loop() {
 		if _, err := ses.current(r); err != nil {

@@ -24,7 +24,10 @@ const (
 	LoginPath    = "/console/login"
 	CallbackPath = "/console/callback"
 	LogoutPath   = "/console/logout"
-	HomePath     = "/console/"
+	// HomePath is the queue page, where signing in lands by default.
+	HomePath = "/console/queue"
+	// consolePrefix holds every console path.
+	consolePrefix = "/console/"
 )
 
 // ConsoleConfig configures the console's sign-in. Set Issuer (with
@@ -378,7 +381,7 @@ func Loopback(host string) bool {
 // safeNext keeps a return path inside the console; anything else (another
 // site, a scheme-relative //host) becomes the console's home.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, HomePath) || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if !strings.HasPrefix(next, consolePrefix) || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
 		return HomePath
 	}
 	u, err := url.Parse(next)

@@ -215,7 +215,7 @@ func consoleServer(tb testing.TB, cfg ConsoleConfig, tls bool) (*Console, *httpt
 		tb.Fatal(err)
 	}
 	con.Register(mux)
-	mux.Handle(HomePath, con.Require(page))
+	mux.Handle("/console/", con.Require(page))
 	return con, srv
 }
 
@@ -441,9 +441,11 @@ func TestNewConsoleConfig(t *testing.T) {
 
 func TestSafeNext(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                            HomePath,
+		"":                            "/console/queue",
 		"/console/tickets?q=1":        "/console/tickets?q=1",
+		"/console/queue?mine=1":       "/console/queue?mine=1",
 		"/console/":                   "/console/",
+		"/console":                    HomePath,
 		"https://evil.test/console/":  HomePath,
 		"//evil.test/console/":        HomePath,
 		"/console/\\evil":             HomePath,
@@ -479,7 +481,7 @@ func TestSessions(t *testing.T) {
 	}
 	ck := w.Result().Cookies()[0]
 	req := func(value string) *http.Request {
-		r := httptest.NewRequest("GET", "/console/", nil)
+		r := httptest.NewRequest("GET", HomePath, nil)
 		r.AddCookie(&http.Cookie{Name: ck.Name, Value: value})
 		return r
 	}
