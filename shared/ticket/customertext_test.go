@@ -47,8 +47,14 @@ func TestCustomerTextsGolden(t *testing.T) {
 				t.Fatalf("CallbackReminder(%s, %s): %v", lang, c.name, err)
 			}
 			writeText(t, &b, lang+" reminder "+c.name, text, ref)
+			booked, err := ticket.CallbackBooked(lang, ref, c.cb)
+			if err != nil {
+				t.Fatalf("CallbackBooked(%s, %s): %v", lang, c.name, err)
+			}
+			writeText(t, &b, lang+" booked "+c.name, booked, ref)
 		}
 		writeText(t, &b, lang+" survey", ticket.SurveyText(lang, ref), ref)
+		writeText(t, &b, lang+" callback question", ticket.CallbackQuestion(lang, ref), ref)
 	}
 	for _, lang := range []string{ticket.LangZhHans, ticket.LangZhHant, ticket.LangEn} {
 		for _, r := range refusals(t) {
