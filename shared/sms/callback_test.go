@@ -282,3 +282,39 @@ func FuzzCallbackWords(f *testing.F) {
 		}
 	})
 }
+
+// TestCallbackInline: through a webhook (inline answers), the
+// confirmation, the question and the prompt are the answer itself, and
+// each is recorded on the ticket like a text sent.
+func TestCallbackInline(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	tests := []struct {
+		phone, body string
+		callback    string
+		reply       string
+	}{
+		{"+14255550111", "CALL tomorrow 10am", sms.CallbackBooked, "Callback booked: we will call you on Tue 24 Nov, 10:00-11:00"},
+		{"+14255550112", "CALL", sms.CallbackAsked, "When suits you?"},
+		{"+14255550113", "CALL Sat 10am", sms.CallbackAsked, "We call back on working days"},
+	}
+	for _, tt := range tests {
+		out, err := f.svc.Handle(ctx, sms.Message{Provider: sms.Twilio, ID: "SM-" + tt.phone, From: tt.phone, Body: tt.body}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Callback != tt.callback || !strings.Contains(out.Reply, tt.reply) {
+			t.Errorf("Handle(%q, inline) = %+v, want %s answering %q", tt.body, out, tt.callback, tt.reply)
+		}
+		if n := len(f.texts.to(tt.phone)); n != 0 {
+			t.Errorf("%d texts sent for %q, want none: the answer is inline", n, tt.body)
+		}
+		recorded := false
+		for _, m := range f.view(t, out.Ticket.ID).Messages {
+			recorded = recorded || m.Direction == ticket.Outbound && m.Body == out.Reply
+		}
+		if !recorded {
+			t.Errorf("inline answer to %q not recorded on %s", tt.body, out.Ticket.Ref)
+		}
+	}
+}
