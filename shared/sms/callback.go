@@ -138,7 +138,8 @@ func (s *Service) replyTo(ctx context.Context, out Outcome, p ackPlan, m Message
 		return s.callbackReply(ctx, out, p, "sms-callback#"+src.ID, text, true, inline)
 	case out.Action == Callback:
 		return s.ask(ctx, out, p, src, m.At, cbt, inline)
-	case out.Action == None && (t.Awaiting() || t.CallbackAsk != nil && t.CallbackAsk.Last == src.ID):
+	case out.Action == None && !s.Keywords.AsksToStop(m.Body) && (t.Awaiting() || t.CallbackAsk != nil && t.CallbackAsk.Last == src.ID):
+		// A sentence asking us to stop is for a person, never an answer.
 		return s.answer(ctx, out, p, m, inline)
 	}
 	return s.acknowledge(ctx, out, p, inline)
@@ -284,9 +285,14 @@ func (s *Service) change(ctx context.Context, id ticket.ID, decide func(t *ticke
 }
 
 // callbackReply sends a callback text once under key. One that carries
-// the ticket's reference stands for the acknowledgement.
+// the ticket's reference stands for the acknowledgement. An opted-out
+// number gets none: what the text asked for is done, but only the
+// keywords' own answers reach a number that said STOP.
 func (s *Service) callbackReply(ctx context.Context, out Outcome, p ackPlan, key, text string, acks, inline bool) (Outcome, error) {
 	t := out.Ticket
+	if p.optedOut {
+		return out, nil
+	}
 	sent, err := s.Outbound.Send(ctx, outbound.Request{
 		Ticket: t, Channel: ticket.SMS, Purpose: outbound.Keyword, Key: key, Language: p.lang, Inline: inline,
 		Meta:   map[string]string{"keyword": string(Callback), "callback": out.Callback},

@@ -318,3 +318,35 @@ func TestCallbackInline(t *testing.T) {
 		}
 	}
 }
+
+// TestCallbackOptedOutAndStop: an opted-out number's callback is booked
+// but not texted; "please stop texting me" on a ticket awaiting a time is
+// no answer, and gets no prompt.
+func TestCallbackOptedOutAndStop(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	const quiet, asked = "+14255550121", "+14255550122"
+	if _, err := f.store.SetOptOut(ctx, quiet, true, f.clock.now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "o-1", From: quiet, Body: "CALL tomorrow 10am"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Callback != sms.CallbackBooked || f.view(t, out.Ticket.ID).Callback == nil || len(f.texts.to(quiet)) != 0 {
+		t.Errorf("opted-out CALL with a time = %+v, %d texts; want booked, none sent", out, len(f.texts.to(quiet)))
+	}
+	first, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "o-2", From: asked, Body: "CALL"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(time.Minute)
+	out, err = f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "o-3", From: asked, Body: "please stop texting me"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := f.view(t, first.Ticket.ID)
+	if out.Callback != "" || !tk.Awaiting() || tk.CallbackAsk.Tries != 0 || len(f.texts.to(asked)) != 1 {
+		t.Errorf("stop sentence = %+v, ask %+v, %d texts; want no answer, still awaiting, only the question sent", out, tk.CallbackAsk, len(f.texts.to(asked)))
+	}
+}
