@@ -350,3 +350,30 @@ func TestCallbackOptedOutAndStop(t *testing.T) {
 		t.Errorf("stop sentence = %+v, ask %+v, %d texts; want no answer, still awaiting, only the question sent", out, tk.CallbackAsk, len(f.texts.to(asked)))
 	}
 }
+
+// TestCallbackKeywordAnswersQuestion: the keyword with a time, sent while
+// the ticket awaits a time, books it once and answers the question.
+func TestCallbackKeywordAnswersQuestion(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	const phone = "+8613800138123"
+	first, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "k-1", From: phone, Body: "回电"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(time.Minute)
+	out, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "k-2", From: phone, Body: "回电 明天上午10点"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := f.view(t, first.Ticket.ID)
+	if out.Callback != sms.CallbackBooked || tk.Awaiting() || tk.CallbackAsk.Status != ticket.AskAnswered || tk.Callback == nil {
+		t.Fatalf("outcome %+v ask %+v callback %+v, want booked and the question answered", out, tk.CallbackAsk, tk.Callback)
+	}
+	if n := len(f.events(t, tk.ID, ticket.EventCallbackRequested)); n != 1 {
+		t.Errorf("%d callback_requested events, want 1", n)
+	}
+	if texts := f.texts.to(phone); len(texts) != 2 || !strings.Contains(texts[1].Body, "已为您预约回电") {
+		t.Errorf("texts = %+v, want the question then one confirmation", texts)
+	}
+}

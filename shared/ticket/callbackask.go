@@ -80,6 +80,11 @@ func (r *Rules) AnswerCallbackAsk(t *Ticket, src string, cb *Callback, refusal *
 	}
 	var res CallbackTime
 	switch {
+	case cb != nil && t.Callback.Scheduled() && t.Callback.Start.Equal(cb.Start) && t.Callback.End.Equal(cb.End) && t.Callback.Zone == cb.Zone:
+		// Booked already, in the write that recorded the same text (the
+		// callback keyword with a time): the question is answered.
+		ask.Status, ask.LastCode = AskAnswered, ""
+		res.Window = next.Callback
 	case cb != nil:
 		ask.Status, ask.LastCode = AskAnswered, ""
 		next.Callback = r.PlanCallback(cb, at)
