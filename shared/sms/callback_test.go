@@ -238,21 +238,14 @@ func TestCallbackAnswerUnclear(t *testing.T) {
 // customer's next text is read as the answer.
 func TestCallbackKeywordRefusedTime(t *testing.T) {
 	f := setup(t)
-	ctx := context.Background()
 	const phone = "+14255550104"
-	out, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "s-1", From: phone, Body: "CALL Sat 10am"}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := f.text(t, "s-1", phone, "CALL Sat 10am")
 	texts := f.texts.to(phone)
 	if out.Callback != sms.CallbackAsked || len(texts) != 2 || !strings.Contains(texts[0].Body, string(out.Ticket.Ref)) || !strings.Contains(texts[1].Body, "We call back on working days") {
 		t.Fatalf("outcome %+v texts %+v, want the acknowledgement then why Saturday cannot be booked", out, texts)
 	}
 	f.clock.add(time.Minute)
-	out, err = f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "s-2", From: phone, Body: "Mon 9:30am"}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out = f.text(t, "s-2", phone, "Mon 9:30am")
 	want := time.Date(2026, 11, 30, 9, 30, 0, 0, shanghai)
 	if out.Callback != sms.CallbackBooked || out.Ticket.Callback == nil || !out.Ticket.Callback.Start.Equal(want) {
 		t.Errorf("answer = %+v, want %s booked", out, want)
@@ -329,22 +322,13 @@ func TestCallbackOptedOutAndStop(t *testing.T) {
 	if _, err := f.store.SetOptOut(ctx, quiet, true, f.clock.now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	out, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "o-1", From: quiet, Body: "CALL tomorrow 10am"}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := f.text(t, "o-1", quiet, "CALL tomorrow 10am")
 	if out.Callback != sms.CallbackBooked || f.view(t, out.Ticket.ID).Callback == nil || len(f.texts.to(quiet)) != 0 {
 		t.Errorf("opted-out CALL with a time = %+v, %d texts; want booked, none sent", out, len(f.texts.to(quiet)))
 	}
-	first, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "o-2", From: asked, Body: "CALL"}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := f.text(t, "o-2", asked, "CALL")
 	f.clock.add(time.Minute)
-	out, err = f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "o-3", From: asked, Body: "please stop texting me"}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out = f.text(t, "o-3", asked, "please stop texting me")
 	tk := f.view(t, first.Ticket.ID)
 	if out.Callback != "" || !tk.Awaiting() || tk.CallbackAsk.Tries != 0 || len(f.texts.to(asked)) != 1 {
 		t.Errorf("stop sentence = %+v, ask %+v, %d texts; want no answer, still awaiting, only the question sent", out, tk.CallbackAsk, len(f.texts.to(asked)))
@@ -355,17 +339,10 @@ func TestCallbackOptedOutAndStop(t *testing.T) {
 // the ticket awaits a time, books it once and answers the question.
 func TestCallbackKeywordAnswersQuestion(t *testing.T) {
 	f := setup(t)
-	ctx := context.Background()
 	const phone = "+8613800138123"
-	first, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "k-1", From: phone, Body: "回电"}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := f.text(t, "k-1", phone, "回电")
 	f.clock.add(time.Minute)
-	out, err := f.svc.Handle(ctx, sms.Message{Provider: sms.EndUserMessaging, ID: "k-2", From: phone, Body: "回电 明天上午10点"}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := f.text(t, "k-2", phone, "回电 明天上午10点")
 	tk := f.view(t, first.Ticket.ID)
 	if out.Callback != sms.CallbackBooked || tk.Awaiting() || tk.CallbackAsk.Status != ticket.AskAnswered || tk.Callback == nil {
 		t.Fatalf("outcome %+v ask %+v callback %+v, want booked and the question answered", out, tk.CallbackAsk, tk.Callback)
@@ -376,4 +353,15 @@ func TestCallbackKeywordAnswersQuestion(t *testing.T) {
 	if texts := f.texts.to(phone); len(texts) != 2 || !strings.Contains(texts[1].Body, "已为您预约回电") {
 		t.Errorf("texts = %+v, want the question then one confirmation", texts)
 	}
+}
+
+// text hands one End User Messaging text to the service and fails the
+// test on an error.
+func (f *fixture) text(tb testing.TB, id, from, body string) sms.Outcome {
+	tb.Helper()
+	out, err := f.svc.Handle(context.Background(), sms.Message{Provider: sms.EndUserMessaging, ID: id, From: from, Body: body}, false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
 }
