@@ -198,7 +198,8 @@ var messages = map[string][2]string{
 
 	"ev.created": {"created", "创建"}, "ev.message_added": {"message added", "新消息"}, "ev.acknowledged": {"acknowledged", "受理"},
 	"ev.assigned": {"assigned", "指派"}, "ev.escalated": {"escalated", "升级督办"}, "ev.callback_requested": {"callback requested", "请求回电"},
-	"ev.callback_due": {"callback due", "回电到期"}, "ev.callback_missed": {"callback missed", "错过回电"},
+	"ev.callback_asked": {"asked the customer for a callback time", "已询问回电时间"},
+	"ev.callback_due":   {"callback due", "回电到期"}, "ev.callback_missed": {"callback missed", "错过回电"},
 	"ev.time_limit_breached": {"time limit breached", "超时"}, "ev.survey_answered": {"survey answered", "回访已答"},
 	"ev.resolved": {"resolved", "办结"}, "ev.reopened": {"reopened", "重开"}, "ev.closed": {"closed", "关闭"},
 	"ev.reply_sent": {"reply sent", "已回复"}, "ev.note_added": {"note added", "添加备注"}, "ev.transferred": {"transferred", "转办"},

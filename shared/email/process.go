@@ -70,6 +70,7 @@ func (h *Handler) Process(ctx context.Context, n *Notification, replay bool) err
 	if err != nil {
 		return err
 	}
+	h.callbackEvent(&in, m.Body, at)
 	if reused != "" {
 		if in.TicketID, err = h.reusedThread(ctx, in, reused); err != nil {
 			return err

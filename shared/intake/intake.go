@@ -91,6 +91,10 @@ type Inbound struct {
 	AckAt time.Time
 	// Actor is recorded in the history ("customer" when empty).
 	Actor string
+	// Events are recorded with the message, in the same write (a channel's
+	// own findings, such as a callback asked for in a mail); those without
+	// a message ID get the message's.
+	Events []ticket.Event
 }
 
 // Receipt says what became of an inbound contact.
@@ -275,6 +279,7 @@ func (s *Service) create(ctx context.Context, in Inbound) (Receipt, error) {
 	if in.Callback != nil {
 		events = append(events, callbackEvent(in))
 	}
+	events = append(events, channelEvents(in, msg.ID)...)
 	src := in.Source
 	for i := 0; i < attempts; i++ {
 		t.Ref = ticket.NewRef()
@@ -305,6 +310,18 @@ func callbackEvent(in Inbound) ticket.Event {
 		detail = cb.Start.Format(time.RFC3339) + "/" + cb.End.Format(time.RFC3339) + " " + cb.Zone
 	}
 	return NewEvent(ticket.EventCallbackRequested, in.At, in.Actor, detail, "")
+}
+
+// channelEvents returns the channel's own events for the message msgID.
+func channelEvents(in Inbound, msgID string) []ticket.Event {
+	out := make([]ticket.Event, len(in.Events))
+	for i, e := range in.Events {
+		if e.MessageID == "" {
+			e.MessageID = msgID
+		}
+		out[i] = e
+	}
+	return out
 }
 
 func createdDetail(c ticket.Classification) string {
@@ -374,6 +391,7 @@ func (s *Service) append(ctx context.Context, t *ticket.Ticket, in Inbound) (Rec
 		if in.Callback != nil || in.Kind == ticket.CallbackRq {
 			events = append(events, callbackEvent(in))
 		}
+		events = append(events, channelEvents(in, msg.ID)...)
 		return ticket.Change{Ticket: &next, Messages: []ticket.Message{msg}, Events: events, Source: &src}, nil
 	})
 	var dup *ticket.DuplicateError

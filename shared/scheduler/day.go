@@ -9,6 +9,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/sms"
+	"github.com/frontdesk/frontdesk/shared/survey"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -39,6 +40,11 @@ type Day struct {
 	// Overlap and FirstLookback are as the time-limit sweep's.
 	Overlap       time.Duration
 	FirstLookback time.Duration
+	// SurveyLinks, when set, makes the survey mailed to a customer who
+	// gave only an email address five signed links (one per score) to
+	// the web form's survey pages; without it the mail asks for a reply
+	// like the text.
+	SurveyLinks *survey.Links
 }
 
 // Names of the day sweep.

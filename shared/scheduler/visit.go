@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/frontdesk/frontdesk/shared/dynamo"
+	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/sms"
+	"github.com/frontdesk/frontdesk/shared/survey"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -89,7 +91,14 @@ func (d *Day) visit(ctx context.Context, id ticket.ID, at time.Time, st *DayStat
 	if err != nil || t == nil {
 		return err
 	}
-	m, err := d.Messages.Send(ctx, t, ticket.SurveyText(textLanguage(t.Language), t.Ref), sms.PurposeSurvey)
+	text := ticket.SurveyText(textLanguage(t.Language), t.Ref)
+	if d.SurveyLinks != nil && outbound.Channel(t) == ticket.Email {
+		// A mail cannot be answered "reply 1-5" reliably: it carries five
+		// signed links instead, valid until the visit closes.
+		links := d.SurveyLinks.For(t.ID, t.Visit.Due, at.Add(p.AnswerWithin))
+		text = survey.Mail(textLanguage(t.Language), t.Ref, links, int((p.AnswerWithin+23*time.Hour)/(24*time.Hour)))
+	}
+	m, err := d.Messages.Send(ctx, t, text, sms.PurposeSurvey)
 	how := "survey sent by " + string(m.Channel)
 	if errors.Is(err, ErrSentBefore) {
 		m, err, how = ticket.Message{}, nil, "survey sent by an earlier run"

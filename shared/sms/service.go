@@ -116,6 +116,9 @@ type Outcome struct {
 	Reply string
 	// Acked is set when an acknowledgement was sent (or is Reply).
 	Acked bool
+	// Callback says what the text did about a callback time: booked,
+	// asked, retry or left (CallbackBooked …), or "".
+	Callback string
 }
 
 // Handle acts on one inbound text. A text that cannot be used comes back
@@ -142,6 +145,13 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 	}
 	src := ticket.Source{Channel: ticket.SMS, ID: m.ID}
 	action, lang := s.Keywords.Match(m.Body)
+	var cbt callbackText
+	if action == None {
+		var l ticket.Language
+		if cbt, l = s.callbackKeyword(m); cbt.keyword {
+			action, lang = Callback, l
+		}
+	}
 	switch action {
 	case OptOut, OptIn:
 		applied, err := s.OptOuts.SetOptOut(ctx, phone, action == OptOut, m.At)
@@ -179,7 +189,9 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 		in.Meta["keyword"] = m.Keyword
 	}
 	if action == Callback {
-		in.Kind = ticket.CallbackRq
+		// A time read from the text is booked in the write that records
+		// it, as the web form's callback fields are.
+		in.Kind, in.Callback = ticket.CallbackRq, cbt.window
 	}
 	if action == None && s.Keywords.AsksToStop(m.Body) {
 		in.NeedsPerson = true
@@ -231,9 +243,9 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 			return Outcome{}, fmt.Errorf("load ticket %s for duplicate %s: %w", id, src, err)
 		}
 		slog.InfoContext(ctx, "sms received", "source", src.ID, "ref", t.Ref, "created", false, "duplicate", true)
-		return s.acknowledge(ctx, Outcome{Action: action, Ticket: t, Duplicate: true}, ack, inline)
+		return s.replyTo(ctx, Outcome{Action: action, Ticket: t, Duplicate: true}, ack, m, cbt, inline)
 	}
-	if !optedOut && !in.NeedsPerson {
+	if !optedOut && !in.NeedsPerson && action != Callback {
 		// A new ticket takes its acknowledgement slot in the write that
 		// opens it, saving a round trip; the acknowledgement is dated
 		// then, never before the text it answers.
@@ -256,5 +268,5 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 	if r.Created {
 		ack.taken = in.AckAt
 	}
-	return s.acknowledge(ctx, out, ack, inline)
+	return s.replyTo(ctx, out, ack, m, cbt, inline)
 }

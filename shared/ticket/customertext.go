@@ -49,16 +49,16 @@ func CallbackReminder(lang Language, ref Ref, cb Callback) (string, error) {
 		return "", fmt.Errorf("callback reminder for %s: zone %q: %w", ref, cb.Zone, ErrZone)
 	}
 	lang = customerText(lang)
-	t := customerTexts[lang]
+	return strings.NewReplacer("{when}", callbackWhen(lang, cb, zone), "{ref}", string(ref)).Replace(customerTexts[lang].reminder), nil
+}
+
+// callbackWhen writes cb's window in zone as the texts in lang say it.
+func callbackWhen(lang Language, cb Callback, zone *time.Location) string {
 	start, end := cb.Start.In(zone), cb.End.In(zone)
-	var when string
-	switch lang {
-	case English:
-		when = fmt.Sprintf("on %s %d %s, %s-%s", start.Format("Mon"), start.Day(), start.Format("Jan"), start.Format("15:04"), end.Format("15:04"))
-	default:
-		when = fmt.Sprintf("%d月%d日（%s）%s-%s", start.Month(), start.Day(), t.weekdays[start.Weekday()], start.Format("15:04"), end.Format("15:04"))
+	if lang == English {
+		return fmt.Sprintf("on %s %d %s, %s-%s", start.Format("Mon"), start.Day(), start.Format("Jan"), start.Format("15:04"), end.Format("15:04"))
 	}
-	return strings.NewReplacer("{when}", when, "{ref}", string(ref)).Replace(t.reminder), nil
+	return fmt.Sprintf("%d月%d日（%s）%s-%s", start.Month(), start.Day(), customerTexts[lang].weekdays[start.Weekday()], start.Format("15:04"), end.Format("15:04"))
 }
 
 // SurveyText is the return-visit survey SMS asking for a score 1–5, in lang.

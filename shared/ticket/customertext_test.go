@@ -47,8 +47,14 @@ func TestCustomerTextsGolden(t *testing.T) {
 				t.Fatalf("CallbackReminder(%s, %s): %v", lang, c.name, err)
 			}
 			writeText(t, &b, string(lang)+" reminder "+c.name, text, ref)
+			booked, err := ticket.CallbackBooked(lang, ref, c.cb)
+			if err != nil {
+				t.Fatalf("CallbackBooked(%s, %s): %v", lang, c.name, err)
+			}
+			writeText(t, &b, string(lang)+" booked "+c.name, booked, ref)
 		}
 		writeText(t, &b, string(lang)+" survey", ticket.SurveyText(lang, ref), ref)
+		writeText(t, &b, string(lang)+" callback question", ticket.CallbackQuestion(lang, ref), ref)
 	}
 	for _, lang := range []ticket.Language{ticket.SimplifiedChinese, ticket.TraditionalChinese, ticket.English} {
 		for _, r := range refusals(t) {

@@ -528,6 +528,10 @@ func (t *Ticket) Clone() *Ticket {
 		v := *t.Visit
 		c.Visit = &v
 	}
+	if t.CallbackAsk != nil {
+		a := *t.CallbackAsk
+		c.CallbackAsk = &a
+	}
 	c.Messages = slices.Clone(t.Messages)
 	c.History = slices.Clone(t.History)
 	return &c

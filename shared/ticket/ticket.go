@@ -244,6 +244,9 @@ type Ticket struct {
 	Callback  *Callback `json:"callback,omitempty"`
 	// Visit is the return visit after a repair or complaint is resolved.
 	Visit *Visit `json:"visit,omitempty"`
+	// CallbackAsk is the question asking when suits the customer for a
+	// callback they asked for without a time.
+	CallbackAsk *CallbackAsk `json:"callbackAsk,omitempty"`
 	// Agent is the member of staff personally responsible (first-contact
 	// ownership): the first to acknowledge, changed only by assign or
 	// transfer. Owner stays the queue.
@@ -310,6 +313,9 @@ const (
 	EventVisitClosed EventType = "visit_closed"
 	// EventRaised: a follow-up message raised the ticket to P1.
 	EventRaised EventType = "priority_raised"
+	// EventCallbackAsked: the customer, who asked for a callback without a
+	// usable time, was asked when suits them (or asked again).
+	EventCallbackAsked EventType = "callback_asked"
 )
 
 // Event is one entry of a ticket's append-only history: who did what, when.

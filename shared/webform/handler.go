@@ -65,7 +65,9 @@ type Config struct {
 	Deadline time.Duration
 	// Messenger, when set, acknowledges each new contact to the customer
 	// (by SMS when they gave a phone number, else by email).
-	Messenger Messenger
+	Messenger Messenger // Surveys, when set, serves the return-visit survey's links
+	// (GET and POST /survey/{token}).
+	Surveys *Surveys
 }
 
 // DefaultDeadline is the form's bound on one request.
@@ -104,6 +106,10 @@ func New(recv Receiver, cfg Config) *Handler {
 	h.mux.HandleFunc("OPTIONS /contacts", h.preflight)
 	if cfg.Finder != nil {
 		h.mux.HandleFunc("GET /contacts/{ref}", h.status)
+	}
+	if cfg.Surveys != nil {
+		h.mux.HandleFunc("GET /survey/{token}", h.surveyPage)
+		h.mux.HandleFunc("POST /survey/{token}", h.surveyRecord)
 	}
 	return h
 }

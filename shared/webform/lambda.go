@@ -2,6 +2,7 @@ package webform
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -13,11 +14,13 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/frontdesk/frontdesk/shared/dynamo"
+	"github.com/frontdesk/frontdesk/shared/email"
 	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/intake"
 	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/ses"
 	"github.com/frontdesk/frontdesk/shared/sms"
+	"github.com/frontdesk/frontdesk/shared/survey"
 )
 
 // LambdaHandler is the web-form function's handler: API Gateway HTTP API
@@ -28,7 +31,7 @@ type LambdaHandler = func(context.Context, events.APIGatewayV2HTTPRequest) (even
 // environment through getenv (os.Getenv in main), reporting every missing
 // or malformed variable at once, and returns the handler over DynamoDB.
 // Its main and the local stack both run it.
-func FromEnv(_ context.Context, getenv func(string) string) (LambdaHandler, error) {
+func FromEnv(ctx context.Context, getenv func(string) string) (LambdaHandler, error) {
 	e := env.New(getenv)
 	awsCfg := e.AWS()
 	zone := e.Zone("BUSINESS_TIME_ZONE")
@@ -41,6 +44,12 @@ func FromEnv(_ context.Context, getenv func(string) string) (LambdaHandler, erro
 	texts := &sms.SNSSender{OriginationNumber: e.Optional("SMS_ORIGINATION_NUMBER", ""), SenderID: e.Optional("SMS_SENDER_ID", "")}
 	ackEvery := e.Duration("SMS_ACK_EVERY", outbound.DefaultAckEvery)
 	directory := e.Switch("CUSTOMER_DIRECTORY", true)
+	// The survey links are signed with the reply tokens' keys
+	// (REPLY_TOKEN_KEYS, or the secret REPLY_TOKEN_SECRET names).
+	keys := email.Config{KeysSecret: e.Optional("REPLY_TOKEN_SECRET", ""), SSM: e.Endpoint("SSM")}
+	if keys.KeysSecret == "" {
+		keys.Keys = e.Keys("REPLY_TOKEN_KEYS", email.MinKeyLength)
+	}
 	svc := &intake.Service{Rules: rules, Region: e.Region("DEFAULT_PHONE_REGION")}
 	cfg := Config{
 		Region:         svc.Region,
@@ -55,6 +64,9 @@ func FromEnv(_ context.Context, getenv func(string) string) (LambdaHandler, erro
 		return nil, err
 	}
 	cfg.Calendar = rules.Calendar
+	if err := keys.FetchKeys(ctx, awsCfg); err != nil {
+		return nil, fmt.Errorf("web form: %w", err)
+	}
 	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.BaseEndpoint = endpoint })
 	store := dynamo.New(db, table)
 	svc.Store = store
@@ -62,6 +74,7 @@ func FromEnv(_ context.Context, getenv func(string) string) (LambdaHandler, erro
 		svc.Directory = dynamo.NewDirectory(db, table)
 	}
 	cfg.Finder = store
+	cfg.Surveys = &Surveys{Signer: survey.Signer{Keys: keys.Keys}, Store: store, Rules: rules}
 	texts.Client = sns.NewFromConfig(awsCfg, func(o *sns.Options) { o.BaseEndpoint = snsEndpoint })
 	cfg.Messenger = &outbound.Service{
 		Store: store, Texts: texts, From: from, AckEvery: ackEvery, Zone: zone,
