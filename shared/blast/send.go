@@ -52,10 +52,13 @@ type Pacer interface {
 	TakeSlot(ctx context.Context, key string, interval time.Duration) (time.Time, error)
 }
 
-// Job is one send-queue message: a chunk of a blast's recipients.
+// Job is one send-queue message: a chunk of a blast's recipients, or,
+// with Answer set, a chunk of the tickets one answer to its replies goes
+// to.
 type Job struct {
-	Blast string `json:"blast"`
-	Chunk int    `json:"chunk"`
+	Blast  string `json:"blast"`
+	Chunk  int    `json:"chunk"`
+	Answer string `json:"answer,omitempty"`
 }
 
 // Queue puts jobs on the send queue.
@@ -89,6 +92,8 @@ type Worker struct {
 	Queue   Queue
 	Sender  Sender
 	OptOuts OptOuts
+	// Answers keeps answers to replies (nil: none are sent).
+	Answers AnswerStore
 	// PaceKey names the pace shared by everything sending from one
 	// number ("sms" when empty).
 	PaceKey string
@@ -149,6 +154,9 @@ func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 // are left pending and the chunk is queued again for when the first of
 // them may be texted.
 func (w *Worker) Chunk(ctx context.Context, j Job) error {
+	if j.Answer != "" {
+		return w.answerChunk(ctx, j)
+	}
 	b, err := w.Store.Blast(ctx, j.Blast)
 	if errors.Is(err, ErrNotFound) {
 		slog.ErrorContext(ctx, "blast job for no blast", "blast", j.Blast)

@@ -90,7 +90,7 @@ func newRig(tb testing.TB) *rig {
 
 func (r *rig) worker() *blast.Worker {
 	return &blast.Worker{Store: r.store, Pacer: r.store, Queue: r.queue, Sender: &outbound.Service{Store: r.store, Texts: r.book},
-		OptOuts: r.store, PaceKey: "test"}
+		OptOuts: r.store, Answers: r.store, PaceKey: "test"}
 }
 
 func (r *rig) poller(w *blast.Worker) *sqspoll.Poller {
