@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -29,6 +30,23 @@ func (f *flakySettle) SettleBlastAnswerTarget(ctx context.Context, id, answer st
 		return errors.New("settle lost")
 	}
 	return f.AnswerStore.SettleBlastAnswerTarget(ctx, id, answer, t)
+}
+
+// slotLog records the pace slots handed out.
+type slotLog struct {
+	blast.Pacer
+	mu    sync.Mutex
+	slots []time.Time
+}
+
+func (l *slotLog) TakeSlot(ctx context.Context, key string, interval time.Duration) (time.Time, error) {
+	at, err := l.Pacer.TakeSlot(ctx, key, interval)
+	if err == nil {
+		l.mu.Lock()
+		l.slots = append(l.slots, at)
+		l.mu.Unlock()
+	}
+	return at, err
 }
 
 // replied sends a blast of n to its end, then has every number reply with
@@ -72,7 +90,7 @@ func (r *rig) replied(tb testing.TB, id string, n, dup int, body func(int) strin
 func TestAnswerGroup(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
-	const n, dup, pace = 240, 20, 25.0
+	const n, dup, pace = 150, 20, 5.0
 	body := func(i int) string {
 		switch i % 3 {
 		case 0:
@@ -148,6 +166,8 @@ func TestAnswerGroup(t *testing.T) {
 	flaky := &flakySettle{AnswerStore: r.store}
 	flaky.lose.Store(3)
 	w.Answers = flaky
+	pacer := &slotLog{Pacer: r.store}
+	w.Pacer = pacer
 	p := r.poller(w)
 	ins := []*instance{start(p), start(p)}
 	for answers.total() < len(askers)/3 {
@@ -206,21 +226,39 @@ func TestAnswerGroup(t *testing.T) {
 			t.Errorf("replier %d: answer recorded %d times on ticket %s, want %d", i, recorded, tk.Ref, want)
 		}
 	}
-	// Never faster than the pace: texts within any second stay under the
-	// pace, with a fifth for the time between a slot and its text.
-	at := slices.Clone(answers.at)
-	slices.SortFunc(at, func(a, b time.Time) int { return a.Compare(b) })
+	// Never before its slot: the k-th text goes no sooner than the k-th
+	// slot handed out, and slots are 1/pace apart.
+	sends := slices.Clone(answers.at)
+	slices.SortFunc(sends, func(a, b time.Time) int { return a.Compare(b) })
+	slots := slices.Clone(pacer.slots)
+	slices.SortFunc(slots, func(a, b time.Time) int { return a.Compare(b) })
+	if len(slots) < len(sends) {
+		t.Fatalf("%d slots for %d texts", len(slots), len(sends))
+	}
+	for k := range sends {
+		if sends[k].Add(time.Millisecond).Before(slots[k]) {
+			t.Fatalf("text %d went %v before slot %d", k, slots[k].Sub(sends[k]), k)
+		}
+		if k > 0 && slots[k].Sub(slots[k-1]) < time.Duration(float64(time.Second)/pace)-time.Microsecond {
+			t.Fatalf("slots %d and %d only %v apart at pace %v", k-1, k, slots[k].Sub(slots[k-1]), pace)
+		}
+	}
+	// Never faster than the pace: texts within any three seconds stay
+	// under three seconds' worth, with a fifth for the time between a
+	// slot and its text (unpaced, two senders go several times faster).
+	at := sends
+	const window = 3 * time.Second
 	most := 0
 	for i := range at {
 		j := i
-		for j < len(at) && at[j].Sub(at[i]) < time.Second {
+		for j < len(at) && at[j].Sub(at[i]) < window {
 			j++
 		}
 		most = max(most, j-i)
 	}
-	t.Logf("%d answers, at most %d within a second, pace %v", len(at), most, pace)
-	if most > int(pace*1.2)+1 {
-		t.Errorf("%d answers within a second, pace %v", most, pace)
+	t.Logf("%d answers, at most %d within %v, pace %v a second", len(at), most, window, pace)
+	if limit := int(pace*window.Seconds()*1.2) + 1; most > limit {
+		t.Errorf("%d answers within %v, want at most %d at pace %v", most, window, limit, pace)
 	}
 	// The incident shows the answer's progress.
 	_, inc = call(t, h, &supervisor, "GET", "/staff/blasts/ans/replies", "")
