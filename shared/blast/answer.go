@@ -41,7 +41,14 @@ type Answer struct {
 	// messages cover them.
 	Targets int `json:"targets"`
 	Chunks  int `json:"chunks"`
+	// Set names the targets written by the request that made the answer:
+	// two requests for one answer at once each write their own, and only
+	// the winner's are sent to.
+	Set string `json:"set"`
 }
+
+// TargetSet names the answer's targets in the store.
+func (a *Answer) TargetSet() string { return a.ID + "." + a.Set }
 
 // AnswerCounts tally what became of an answer's targets.
 type AnswerCounts struct {
@@ -83,9 +90,9 @@ type Target struct {
 // AnswerStore keeps answers and their targets; the DynamoDB store
 // provides it.
 type AnswerStore interface {
-	// PutBlastAnswerTargets stores an answer's targets, pending; written before
-	// the answer itself, they may be written again until it is.
-	PutBlastAnswerTargets(ctx context.Context, blast, answer string, ts []Target) error
+	// PutBlastAnswerTargets stores the targets of an answer under its
+	// target set (Answer.TargetSet), pending, before the answer itself.
+	PutBlastAnswerTargets(ctx context.Context, blast, set string, ts []Target) error
 	// CreateBlastAnswer stores a new answer, reporting false when one with its
 	// ID is there already.
 	CreateBlastAnswer(ctx context.Context, a *Answer) (bool, error)
@@ -94,11 +101,11 @@ type AnswerStore interface {
 	// BlastAnswers reads every answer to a blast's replies, with their counts.
 	BlastAnswers(ctx context.Context, blast string) ([]AnswerStatus, error)
 	// BlastAnswerTargets reads the targets of one chunk of an answer.
-	BlastAnswerTargets(ctx context.Context, blast, answer string, chunk int) ([]Target, error)
+	BlastAnswerTargets(ctx context.Context, blast, set string, chunk int) ([]Target, error)
 	// SettleBlastAnswerTarget moves a pending target to t.Status (with its ticket and
 	// provider ID) and counts it, once: a target settled before is left
 	// alone.
-	SettleBlastAnswerTarget(ctx context.Context, blast, answer string, t Target) error
+	SettleBlastAnswerTarget(ctx context.Context, a *Answer, t Target) error
 	// BySource returns the ticket an inbound message went to.
 	BySource(ctx context.Context, src ticket.Source) (ticket.ID, error)
 }
@@ -211,9 +218,10 @@ func (s *Service) AnswerReplies(ctx context.Context, by identity.Staff, id, key 
 	if !ok {
 		return nil, false, &InputError{fmt.Errorf("group: no replies in group %q", d.Group)}
 	}
-	na := &Answer{ID: aid, Blast: id, Group: d.Group, Text: d.Text, By: by.Actor(), At: s.now(),
-		Targets: len(ts), Chunks: (len(ts) + ChunkSize - 1) / ChunkSize}
-	if err := s.Answers.PutBlastAnswerTargets(ctx, id, aid, ts); err != nil {
+	now := s.now()
+	na := &Answer{ID: aid, Blast: id, Group: d.Group, Text: d.Text, By: by.Actor(), At: now,
+		Targets: len(ts), Chunks: (len(ts) + ChunkSize - 1) / ChunkSize, Set: string(ticket.NewID(now))}
+	if err := s.Answers.PutBlastAnswerTargets(ctx, id, na.TargetSet(), ts); err != nil {
 		return nil, false, err
 	}
 	if created, err = s.Answers.CreateBlastAnswer(ctx, na); err != nil {
@@ -260,14 +268,12 @@ func (w *Worker) answerChunk(ctx context.Context, j Job) error {
 	if err != nil {
 		return err
 	}
-	ts, err := w.Answers.BlastAnswerTargets(ctx, j.Blast, j.Answer, j.Chunk)
+	ts, err := w.Answers.BlastAnswerTargets(ctx, j.Blast, a.TargetSet(), j.Chunk)
 	if err != nil {
 		return err
 	}
 	for _, t := range ts {
-		// Targets past the count were left by a request that stopped before
-		// the answer was made, and are no one's.
-		if t.Status != Pending || t.Seq >= a.Targets {
+		if t.Status != Pending {
 			continue
 		}
 		if err := w.answerOne(ctx, b, &a.Answer, t); err != nil {
@@ -346,5 +352,5 @@ func (w *Worker) answerOne(ctx context.Context, b *Blast, a *Answer, t Target) e
 }
 
 func (w *Worker) settle(ctx context.Context, a *Answer, t Target) error {
-	return w.Answers.SettleBlastAnswerTarget(ctx, a.Blast, a.ID, t)
+	return w.Answers.SettleBlastAnswerTarget(ctx, a, t)
 }

@@ -25,11 +25,11 @@ type flakySettle struct {
 	lose atomic.Int32
 }
 
-func (f *flakySettle) SettleBlastAnswerTarget(ctx context.Context, id, answer string, t blast.Target) error {
+func (f *flakySettle) SettleBlastAnswerTarget(ctx context.Context, a *blast.Answer, t blast.Target) error {
 	if f.lose.Add(-1) >= 0 {
 		return errors.New("settle lost")
 	}
-	return f.AnswerStore.SettleBlastAnswerTarget(ctx, id, answer, t)
+	return f.AnswerStore.SettleBlastAnswerTarget(ctx, a, t)
 }
 
 // slotLog records the pace slots handed out.
@@ -283,9 +283,25 @@ func TestAnswerAll(t *testing.T) {
 	}
 	tickets := r.replied(t, "all", n, n, body)
 	svc := r.service()
-	st, created, err := svc.AnswerReplies(ctx, supervisor, "all", "", blast.AnswerDraft{Group: blast.AllReplies, Text: "水已恢复。"})
-	if err != nil || !created || st.Targets != n {
-		t.Fatalf("AnswerReplies = %+v, %v, %v; want %d targets", st, created, err, n)
+	// The same request twice at once: one answer, one set of targets.
+	var (
+		wg      sync.WaitGroup
+		made    [2]*blast.AnswerStatus
+		created [2]bool
+		errs    [2]error
+	)
+	for i := range 2 {
+		wg.Go(func() {
+			made[i], created[i], errs[i] = svc.AnswerReplies(ctx, supervisor, "all", "", blast.AnswerDraft{Group: blast.AllReplies, Text: "水已恢复。"})
+		})
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil || created[0] == created[1] || made[0].ID != made[1].ID || made[0].Targets != n {
+		t.Fatalf("AnswerReplies twice at once = %+v %v %v, %+v %v %v; want one created, %d targets", made[0], created[0], errs[0], made[1], created[1], errs[1], n)
+	}
+	st := made[0]
+	if !created[0] {
+		st = made[1]
 	}
 	answers := &phoneBook{}
 	w := r.worker()
@@ -302,7 +318,8 @@ func TestAnswerAll(t *testing.T) {
 			t.Errorf("replier %d got the answer %d times, want 1", i, got)
 		}
 	}
-	if st, err = r.store.BlastAnswer(ctx, "all", st.ID); err != nil || !st.Done || st.Counts.Sent != n {
+	st, err := r.store.BlastAnswer(ctx, "all", st.ID)
+	if err != nil || !st.Done || st.Counts != (blast.AnswerCounts{Sent: n}) {
 		t.Errorf("BlastAnswer = %+v, %v; want done, %d sent", st, err, n)
 	}
 	if len(tickets) != n {

@@ -28,17 +28,17 @@ var _ blast.AnswerStore = (*Store)(nil)
 
 func answerSK(id string) string { return skAnswer + id }
 
-func answerTargetPrefix(id string, chunk int) string {
-	return fmt.Sprintf("%s%s#%06d#", skAnswerTarget, id, chunk)
+func answerTargetPrefix(set string, chunk int) string {
+	return fmt.Sprintf("%s%s#%06d#", skAnswerTarget, set, chunk)
 }
 
-func answerTargetSK(id string, seq int) string {
-	return fmt.Sprintf("%s%07d", answerTargetPrefix(id, blast.Chunk(seq)), seq)
+func answerTargetSK(set string, seq int) string {
+	return fmt.Sprintf("%s%07d", answerTargetPrefix(set, blast.Chunk(seq)), seq)
 }
 
-// PutBlastAnswerTargets stores the targets of answer to blast id, pending, 25
-// to a write.
-func (st *Store) PutBlastAnswerTargets(ctx context.Context, id, answer string, ts []blast.Target) error {
+// PutBlastAnswerTargets stores the targets of an answer to blast id under
+// its target set, pending, 25 to a write.
+func (st *Store) PutBlastAnswerTargets(ctx context.Context, id, set string, ts []blast.Target) error {
 	items := make([]item, len(ts))
 	for i, t := range ts {
 		t.Status = blast.Pending
@@ -46,7 +46,7 @@ func (st *Store) PutBlastAnswerTargets(ctx context.Context, id, answer string, t
 		if err != nil {
 			return fmt.Errorf("encode answer target of blast %s: %w", id, err)
 		}
-		items[i] = merge(it, keyOf(blastPK(id), answerTargetSK(answer, t.Seq)))
+		items[i] = merge(it, keyOf(blastPK(id), answerTargetSK(set, t.Seq)))
 	}
 	if err := st.putAll(ctx, items); err != nil {
 		return fmt.Errorf("store answer targets of blast %s: %w", id, err)
@@ -155,9 +155,10 @@ func (st *Store) BlastAnswers(ctx context.Context, id string) ([]blast.AnswerSta
 	return out, nil
 }
 
-// BlastAnswerTargets reads the targets of one chunk of answer to blast id.
-func (st *Store) BlastAnswerTargets(ctx context.Context, id, answer string, chunk int) ([]blast.Target, error) {
-	out, err := queryPrefix(ctx, st, blastPK(id), answerTargetPrefix(answer, chunk), func(it item) (blast.Target, error) {
+// BlastAnswerTargets reads the targets of one chunk of an answer's target
+// set.
+func (st *Store) BlastAnswerTargets(ctx context.Context, id, set string, chunk int) ([]blast.Target, error) {
+	out, err := queryPrefix(ctx, st, blastPK(id), answerTargetPrefix(set, chunk), func(it item) (blast.Target, error) {
 		var t blast.Target
 		err := attributevalue.UnmarshalMapWithOptions(it, &t, jsonTagsDecode)
 		return t, err
@@ -194,11 +195,12 @@ func queryPrefix[T any](ctx context.Context, st *Store, pk, prefix string, decod
 	return out, nil
 }
 
-// SettleBlastAnswerTarget moves a pending target of answer to blast id to t.Status,
+// SettleBlastAnswerTarget moves a pending target of answer a to t.Status,
 // with its ticket and provider ID, and counts it on the answer, in one
 // transaction; a target settled before is left alone and not counted
 // again. It runs even when ctx is cancelled: what it records was done.
-func (st *Store) SettleBlastAnswerTarget(ctx context.Context, id, answer string, t blast.Target) error {
+func (st *Store) SettleBlastAnswerTarget(ctx context.Context, a *blast.Answer, t blast.Target) error {
+	id := a.Blast
 	counter := map[blast.RecipientStatus]string{blast.Sent: "sent", blast.Skipped: "optedOut", blast.Failed: "failed"}[t.Status]
 	if counter == "" {
 		return fmt.Errorf("settle answer target of blast %s: status %q", id, t.Status)
@@ -207,7 +209,7 @@ func (st *Store) SettleBlastAnswerTarget(ctx context.Context, id, answer string,
 	defer cancel()
 	err := st.transact(ctx, []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName: &st.table, Key: keyOf(blastPK(id), answerTargetSK(answer, t.Seq)),
+			TableName: &st.table, Key: keyOf(blastPK(id), answerTargetSK(a.TargetSet(), t.Seq)),
 			UpdateExpression:         aws.String("SET #s = :st, ticketId = :t, providerId = :pid"),
 			ConditionExpression:      aws.String("#s = :pending"),
 			ExpressionAttributeNames: map[string]string{"#s": "status"},
@@ -216,7 +218,7 @@ func (st *Store) SettleBlastAnswerTarget(ctx context.Context, id, answer string,
 			},
 		}},
 		{Update: &types.Update{
-			TableName: &st.table, Key: keyOf(blastPK(id), answerSK(answer)),
+			TableName: &st.table, Key: keyOf(blastPK(id), answerSK(a.ID)),
 			UpdateExpression:          aws.String("ADD #c :one"),
 			ConditionExpression:       aws.String("attribute_exists(PK)"),
 			ExpressionAttributeNames:  map[string]string{"#c": counter},
