@@ -216,11 +216,17 @@ func (b *Blast) Hold(t time.Time, zone string) (bool, time.Time) {
 	if b.Kind == Emergency {
 		return false, t
 	}
+	return b.Quiet.Next(t, b.zone(zone))
+}
+
+// zone is a recipient's zone: their own (an IANA name) when known, else
+// the business's.
+func (b *Blast) zone(recipient string) *time.Location {
 	business := time.UTC
 	if z, err := time.LoadLocation(b.Zone); err == nil {
 		business = z
 	}
-	return b.Quiet.Next(t, ticket.QuietZone(zone, business))
+	return ticket.QuietZone(recipient, business)
 }
 
 // InReplyWindow reports whether a reply at t is within the blast's reply

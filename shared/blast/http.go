@@ -21,10 +21,11 @@ const MaxRequest = 1 << 20
 //	POST /staff/blasts/{id}/audience        read the uploaded audience into the plan
 //	GET  /staff/blasts/{id}                 the blast, its plan and counts
 //	POST /staff/blasts/{id}/send|pause|resume|cancel
-//	GET  /staff/blasts/{id}/replies         the incident: counts and replies grouped by similarity
+//	GET  /staff/blasts/{id}/replies         the incident: counts, replies grouped by similarity, answers
+//	POST /staff/blasts/{id}/replies/answer  one answer to a group of replies, or all (202)
 //
-// Creating and acting need a supervisor or an admin, an emergency blast an
-// admin; any member of staff may read.
+// Creating, acting and answering need a supervisor or an admin, an
+// emergency blast an admin; any member of staff may read.
 type Handler struct {
 	Service *Service
 	mux     *http.ServeMux
@@ -38,6 +39,7 @@ func NewHandler(svc *Service) *Handler {
 	h.mux.HandleFunc("GET /staff/blasts/{id}", h.status)
 	h.mux.HandleFunc("POST /staff/blasts/{id}/{action}", h.act)
 	h.mux.HandleFunc("GET /staff/blasts/{id}/replies", h.replies)
+	h.mux.HandleFunc("POST /staff/blasts/{id}/replies/answer", h.answer)
 	return h
 }
 

@@ -26,7 +26,7 @@ var (
 )
 
 func (r *rig) service() *blast.Service {
-	return &blast.Service{Store: r.store, Queue: r.queue, OptOuts: r.store, Count: segments, Region: "CN", Zone: "Asia/Shanghai",
+	return &blast.Service{Store: r.store, Queue: r.queue, OptOuts: r.store, Answers: r.store, Count: segments, Region: "CN", Zone: "Asia/Shanghai",
 		Quiet: ticket.QuietHours{}, Pace: 50}
 }
 

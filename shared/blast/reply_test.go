@@ -9,6 +9,7 @@ import (
 
 	"github.com/frontdesk/frontdesk/shared/blast"
 	"github.com/frontdesk/frontdesk/shared/intake"
+	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/sms"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
@@ -127,6 +128,50 @@ func TestRepliesJoinTheIncident(t *testing.T) {
 	}
 	if classes[blast.ClassOptOut] == 0 || classes[blast.ClassThanks] == 0 || classes[blast.ClassComplaint] == 0 || classes[blast.ClassQuestion] == 0 {
 		t.Errorf("classes = %v, want opt-outs, thanks, complaints and questions", classes)
+	}
+	answerLargestQuestion(t, r, "rb", inc)
+}
+
+// answerLargestQuestion answers the incident's largest group of questions
+// and checks that each of its repliers got the answer once, chunks
+// delivered twice.
+func answerLargestQuestion(t *testing.T, r *rig, id string, inc *blast.Incident) {
+	t.Helper()
+	ctx := context.Background()
+	var g *blast.Group
+	for i := range inc.Groups {
+		if inc.Groups[i].Class == blast.ClassQuestion && (g == nil || inc.Groups[i].Count > g.Count) {
+			g = &inc.Groups[i]
+		}
+	}
+	if g == nil {
+		t.Fatal("no question group")
+	}
+	svc := r.service()
+	svc.Queue = &heldJobs{}
+	st, created, err := svc.AnswerReplies(ctx, supervisor, id, "", blast.AnswerDraft{Group: g.Key, Text: "Only buildings 1-4 are affected."})
+	if err != nil || !created || st.Targets != g.Count {
+		t.Fatalf("AnswerReplies(%s) = %+v, %v, %v; want %d targets", g.Key, st, created, err, g.Count)
+	}
+	answers := &phoneBook{}
+	w := r.worker()
+	w.Sender = &outbound.Service{Store: r.store, Texts: answers}
+	begin := time.Now()
+	for c := range st.Chunks {
+		for range 2 {
+			if err := w.Chunk(ctx, blast.Job{Blast: id, Chunk: c, Answer: st.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Logf("answered %d repliers of group %q in %v", st.Targets, g.Key, time.Since(begin))
+	for _, rp := range g.Replies {
+		if got := answers.count(rp.Phone); got != 1 {
+			t.Errorf("replier got the answer %d times, want 1", got)
+		}
+	}
+	if answers.total() != g.Count {
+		t.Errorf("%d answers sent, want %d", answers.total(), g.Count)
 	}
 }
 

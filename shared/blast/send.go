@@ -10,13 +10,17 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/wait"
 )
 
-// Sender sends one SMS and returns the provider's message ID, like
-// sms.Sender.
+// Sender is the outbound service (outbound.Service), the one way
+// Frontdesk messages a customer: SendText texts a blast recipient, whom
+// the blast claims and records itself; Send messages a ticket (an answer
+// to a reply), claimed under its key and recorded on the ticket.
 type Sender interface {
-	Send(ctx context.Context, to, body string) (providerID string, err error)
+	SendText(ctx context.Context, t outbound.Text) (providerID string, err error)
+	Send(ctx context.Context, r outbound.Request) (outbound.Sent, error)
 }
 
 // OptOuts says whether a number asked for no more texts.
@@ -48,10 +52,13 @@ type Pacer interface {
 	TakeSlot(ctx context.Context, key string, interval time.Duration) (time.Time, error)
 }
 
-// Job is one send-queue message: a chunk of a blast's recipients.
+// Job is one send-queue message: a chunk of a blast's recipients, or,
+// with Answer set, a chunk of the tickets one answer to its replies goes
+// to.
 type Job struct {
-	Blast string `json:"blast"`
-	Chunk int    `json:"chunk"`
+	Blast  string `json:"blast"`
+	Chunk  int    `json:"chunk"`
+	Answer string `json:"answer,omitempty"`
 }
 
 // Queue puts jobs on the send queue.
@@ -85,6 +92,8 @@ type Worker struct {
 	Queue   Queue
 	Sender  Sender
 	OptOuts OptOuts
+	// Answers keeps answers to replies (nil: none are sent).
+	Answers AnswerStore
 	// PaceKey names the pace shared by everything sending from one
 	// number ("sms" when empty).
 	PaceKey string
@@ -93,6 +102,13 @@ type Worker struct {
 	Margin time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+}
+
+func (w *Worker) paceKey() string {
+	if w.PaceKey == "" {
+		return "sms"
+	}
+	return w.PaceKey
 }
 
 func (w *Worker) now() time.Time {
@@ -138,6 +154,9 @@ func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 // are left pending and the chunk is queued again for when the first of
 // them may be texted.
 func (w *Worker) Chunk(ctx context.Context, j Job) error {
+	if j.Answer != "" {
+		return w.answerChunk(ctx, j)
+	}
 	b, err := w.Store.Blast(ctx, j.Blast)
 	if errors.Is(err, ErrNotFound) {
 		slog.ErrorContext(ctx, "blast job for no blast", "blast", j.Blast)
@@ -166,6 +185,14 @@ func (w *Worker) Chunk(ctx context.Context, j Job) error {
 			continue
 		}
 		stop, err := w.one(ctx, b, r)
+		var quiet *outbound.QuietError
+		if errors.As(err, &quiet) {
+			// Quiet hours began while the recipient waited for the pace.
+			if heldUntil.IsZero() || quiet.Until.Before(heldUntil) {
+				heldUntil = quiet.Until
+			}
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -215,11 +242,7 @@ func (w *Worker) one(ctx context.Context, b *Blast, r Recipient) (stop bool, err
 		}
 		return cause
 	}
-	key := w.PaceKey
-	if key == "" {
-		key = "sms"
-	}
-	slot, err := w.Pacer.TakeSlot(ctx, key, time.Duration(float64(time.Second)/b.Pace))
+	slot, err := w.Pacer.TakeSlot(ctx, w.paceKey(), time.Duration(float64(time.Second)/b.Pace))
 	if err != nil {
 		return false, release(err, r.Attempts, false)
 	}
@@ -238,8 +261,18 @@ func (w *Worker) one(ctx context.Context, b *Blast, r Recipient) (stop bool, err
 	// the invocation is being stopped: cutting the call short could leave a
 	// text sent and its claim given back, and the customer texted twice.
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	pid, err := w.Sender.Send(sendCtx, r.Phone, b.Text(r.Language))
+	pid, err := w.Sender.SendText(sendCtx, b.outboundText(r))
 	cancel()
+	switch {
+	case errors.Is(err, outbound.ErrOptedOut):
+		// Opted out while waiting for the pace.
+		if err := release(nil, r.Attempts, false); err != nil {
+			return false, err
+		}
+		return false, w.Store.SkipRecipient(ctx, b.ID, r)
+	case errors.Is(err, outbound.ErrQuietHours):
+		return false, release(err, r.Attempts, false)
+	}
 	if err != nil {
 		failed := r.Attempts+1 >= MaxAttempts
 		err = release(fmt.Errorf("text recipient %d of blast %s: %w", r.Seq, b.ID, err), r.Attempts+1, failed)

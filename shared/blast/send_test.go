@@ -18,6 +18,7 @@ import (
 	"github.com/frontdesk/frontdesk/shared/blast"
 	"github.com/frontdesk/frontdesk/shared/blastsender"
 	"github.com/frontdesk/frontdesk/shared/dynamo"
+	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -88,7 +89,8 @@ func newRig(tb testing.TB) *rig {
 }
 
 func (r *rig) worker() *blast.Worker {
-	return &blast.Worker{Store: r.store, Pacer: r.store, Queue: r.queue, Sender: r.book, OptOuts: r.store, PaceKey: "test"}
+	return &blast.Worker{Store: r.store, Pacer: r.store, Queue: r.queue, Sender: &outbound.Service{Store: r.store, Texts: r.book},
+		OptOuts: r.store, Answers: r.store, PaceKey: "test"}
 }
 
 func (r *rig) poller(w *blast.Worker) *sqspoll.Poller {

@@ -33,6 +33,8 @@ type Service struct {
 	Queue     Queue
 	OptOuts   OptOuts
 	Audiences Audiences
+	// Answers keeps answers to replies (nil: replies cannot be answered).
+	Answers AnswerStore
 	// Count is the SMS segment counter.
 	Count Counter
 	// Region reads numbers written without a country code.
@@ -359,6 +361,9 @@ type Incident struct {
 	Groups []Group `json:"groups"`
 	// Grouping is how long grouping took.
 	Grouping time.Duration `json:"groupingNanos"`
+	// Answers are staff's answers to groups of the replies, with their
+	// progress.
+	Answers []AnswerStatus `json:"answers,omitempty"`
 }
 
 // Incident reads blast id's replies and groups them.
@@ -373,5 +378,11 @@ func (s *Service) Incident(ctx context.Context, id string) (*Incident, error) {
 	}
 	start := time.Now()
 	g := GroupReplies(rs)
-	return &Incident{Blast: id, State: st.State, Counts: st.Counts, Groups: g, Grouping: time.Since(start)}, nil
+	inc := &Incident{Blast: id, State: st.State, Counts: st.Counts, Groups: g, Grouping: time.Since(start)}
+	if s.Answers != nil {
+		if inc.Answers, err = s.Answers.BlastAnswers(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return inc, nil
 }

@@ -42,7 +42,7 @@ func FromEnv(_ context.Context, getenv func(string) string) (*blast.Worker, erro
 	snsSender := &sms.SNSSender{Client: sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = snsEndpoint }), OriginationNumber: origin, SenderID: senderID}
 	sender, optOuts := channel(snsSender, store)
 	return &blast.Worker{
-		Store: store, Pacer: store, Sender: sender, OptOuts: optOuts, PaceKey: paceKey,
+		Store: store, Pacer: store, Sender: sender, OptOuts: optOuts, Answers: store, PaceKey: paceKey,
 		Queue:  &Queue{Client: sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = sqsEndpoint }), URL: queueURL},
 		Margin: 3 * time.Second,
 	}, nil

@@ -1,6 +1,7 @@
 // Package blastsender wires notification blasts to AWS: the send queue on
-// SQS, the texts through the SMS channel's sender, the store on DynamoDB,
-// and the configuration of the blast sender function.
+// SQS, the texts (and answers to their replies) through the outbound
+// service over the SMS channel's sender, the store on DynamoDB, and the
+// configuration of the blast sender function.
 package blastsender
 
 import (

@@ -79,7 +79,7 @@ func StaffFromEnv(_ context.Context, getenv func(string) string) (http.Handler, 
 	}
 	store := dynamo.New(dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = dbEndpoint }), table)
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = s3Endpoint })
-	svc.Store, svc.OptOuts = store, store
+	svc.Store, svc.OptOuts, svc.Answers = store, store, store
 	svc.Queue = &Queue{Client: sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = sqsEndpoint }), URL: queueURL}
 	svc.Audiences = &Bucket{Client: s3c, Presign: s3.NewPresignClient(s3c), Name: bucket, Prefix: prefix, Expires: 15 * time.Minute}
 	return claims.Gateway(blast.NewHandler(svc)), nil
