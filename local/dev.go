@@ -128,8 +128,13 @@ func runDev(ctx context.Context, root string) error {
 	if err != nil {
 		return err
 	}
+	// Each text also gets the delivery status record SNS would log, for
+	// the functions subscribed to those log groups (blast receipts).
+	receipts := &awslocal.DeliveryLogs{Deliver: dep.deliverLogs}
+	go receipts.Run(srvCtx)
 	snsURL, err := serve(srvCtx, &awslocal.SMSFront{Next: fx, OnText: func(t awslocal.Text) {
 		st.texts.add(outboxEntry{Channel: ticket.SMS, To: t.To, Body: t.Body, ProviderID: t.MessageID, TicketRef: findRef(t.Body), At: t.At})
+		receipts.Add(t)
 	}})
 	if err != nil {
 		return err
