@@ -106,7 +106,7 @@ func runDev(ctx context.Context, root string) error {
 	if err := dep.build(ctx); err != nil {
 		return err
 	}
-	st := &stack{mux: http.NewServeMux(), dep: dep, texts: &recent[outboxEntry]{limit: 1000}}
+	st := &stack{mux: http.NewServeMux(), dep: dep, texts: &recent[outboxEntry]{limit: 5000}}
 	st.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports["FRONTDESK_HTTP_PORT"]))
 	fmt.Println("Frontdesk: starting the emulators …")
 	emus, err := startAll(ctx, emulator.Paths{Root: root}, ports["FRONTDESK_DYNAMODB_PORT"], ports["FRONTDESK_FAUXQS_PORT"], ports["FRONTDESK_SES_PORT"])
