@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -137,6 +138,9 @@ type ReceiptStore interface {
 // delivery status log groups.
 type Receipts struct {
 	Store ReceiptStore
+	// Concurrency is how many receipts are recorded at once (8 when
+	// zero): a delivery may carry a few thousand.
+	Concurrency int
 }
 
 // ReceiptTally is what one delivery of receipts did.
@@ -163,20 +167,42 @@ func (h *Receipts) Handle(ctx context.Context, ev events.CloudwatchLogsEvent) (R
 	for _, e := range bad {
 		slog.WarnContext(ctx, "delivery receipt unreadable", "logGroup", group, "err", e)
 	}
-	var errs []error
-	for _, r := range rs {
-		changed, err := h.Store.RecordReceipt(ctx, r)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			t.Other++
-		case err != nil:
-			errs = append(errs, err)
-		case changed:
-			t.Recorded++
-		default:
-			t.Repeated++
-		}
+	n := h.Concurrency
+	if n <= 0 {
+		n = 8
 	}
+	var (
+		errs []error
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+	)
+	work := make(chan Receipt)
+	for range min(n, max(len(rs), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range work {
+				changed, err := h.Store.RecordReceipt(ctx, r)
+				mu.Lock()
+				switch {
+				case errors.Is(err, ErrNotFound):
+					t.Other++
+				case err != nil:
+					errs = append(errs, err)
+				case changed:
+					t.Recorded++
+				default:
+					t.Repeated++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, r := range rs {
+		work <- r
+	}
+	close(work)
+	wg.Wait()
 	slog.InfoContext(ctx, "delivery receipts", "logGroup", group, "recorded", t.Recorded, "repeated", t.Repeated, "other", t.Other, "unreadable", t.Unreadable)
 	if err := errors.Join(errs...); err != nil {
 		return t, fmt.Errorf("record delivery receipts: %w", err)

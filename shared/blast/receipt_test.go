@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,12 +68,15 @@ func TestParseReceipt(t *testing.T) {
 // memReceipts records receipts as the store would: once per provider ID
 // and outcome, delivered winning over failed.
 type memReceipts struct {
+	mu     sync.Mutex
 	status map[string]bool // provider ID → delivered
 	known  map[string]bool
 	fail   error
 }
 
 func (m *memReceipts) RecordReceipt(_ context.Context, r blast.Receipt) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.fail != nil {
 		return false, m.fail
 	}
