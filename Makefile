@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 
 # Every Lambda: the folder under functions/ and its logical ID in template.yaml.
-FUNCTIONS := webform:WebFormFunction sms:SmsFunction twilio:TwilioFunction notifier:NotifierFunction email:EmailFunction staff:StaffFunction scheduler:SchedulerFunction blastsender:BlastSenderFunction blaststaff:BlastStaffFunction
+FUNCTIONS := webform:WebFormFunction sms:SmsFunction twilio:TwilioFunction notifier:NotifierFunction email:EmailFunction staff:StaffFunction scheduler:SchedulerFunction blastsender:BlastSenderFunction blaststaff:BlastStaffFunction blastreceipts:BlastReceiptsFunction
 
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='

@@ -32,6 +32,7 @@ import (
 	"github.com/frontdesk/frontdesk/local/sqspoll"
 	"github.com/frontdesk/frontdesk/local/streams"
 	"github.com/frontdesk/frontdesk/local/template"
+	"github.com/frontdesk/frontdesk/shared/blast"
 	"github.com/frontdesk/frontdesk/shared/dynamo"
 )
 
@@ -66,6 +67,9 @@ type deployment struct {
 	// that name one (Auth.Authorizer); without it such routes answer 401.
 	authorize gateway.Authorizer
 	mu        sync.Mutex
+	// logSubs are the functions subscribed to each log group (CloudWatch
+	// Logs events), by log group name.
+	logSubs map[string][]func(context.Context, []byte) ([]byte, error)
 	// skipped lists what the template has that local runs do not do.
 	skipped []string
 }
@@ -83,7 +87,8 @@ func loadDeployment(root string) (*deployment, error) {
 		return nil, err
 	}
 	d := &deployment{root: root, tpl: tpl, overrides: ov, queueURLs: map[string]string{},
-		functions: map[string]*runtimeapi.Function{}, envs: map[string]map[string]string{}, output: os.Stdout}
+		functions: map[string]*runtimeapi.Function{}, envs: map[string]map[string]string{}, output: os.Stdout,
+		logSubs: map[string][]func(context.Context, []byte) ([]byte, error){}}
 	d.res = &template.Resolver{T: tpl, Params: ov.Parameters, Region: awslocal.Region, Account: awslocal.Account, Known: map[string]string{}}
 	return d, nil
 }
@@ -449,12 +454,46 @@ func (d *deployment) wireEvents(ctx context.Context, mux *http.ServeMux, wg *syn
 					scheduled[id] = true
 					mux.HandleFunc("POST /_local/schedule/"+id, run)
 				}
+			case "CloudWatchLogs":
+				// Fed by deliverLogs: the local stack writes the log
+				// records (SMS delivery status) itself.
+				d.mu.Lock()
+				d.logSubs[str("LogGroupName")] = append(d.logSubs[str("LogGroupName")], f.Invoke)
+				d.mu.Unlock()
 			default:
 				d.skipped = append(d.skipped, fmt.Sprintf("%s event %s: type %v does not run locally", id, name, typ))
 			}
 		}
 	}
 	return routes, nil
+}
+
+// deliverLogs hands records written to log group to the functions
+// subscribed to it, packed as CloudWatch Logs delivers them, trying twice
+// more on an error as Lambda does for asynchronous invocations.
+func (d *deployment) deliverLogs(ctx context.Context, group string, records []string) {
+	d.mu.Lock()
+	subs := d.logSubs[group]
+	d.mu.Unlock()
+	if len(subs) == 0 {
+		return
+	}
+	ev, err := blast.LogsDelivery(group, "local", records, time.Now())
+	if err != nil {
+		slog.WarnContext(ctx, "log delivery not packed", "logGroup", group, "err", err)
+		return
+	}
+	payload, _ := json.Marshal(ev)
+	for _, invoke := range subs {
+		for try := 0; try < 3; try++ {
+			if _, err = invoke(ctx, payload); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			slog.WarnContext(ctx, "log delivery failed", "logGroup", group, "err", err)
+		}
+	}
 }
 
 func nonEmpty(b []byte) []byte {

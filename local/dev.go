@@ -107,7 +107,7 @@ func runDev(ctx context.Context, root string) error {
 	if err := dep.build(ctx); err != nil {
 		return err
 	}
-	st := &stack{mux: http.NewServeMux(), dep: dep, texts: &recent[outboxEntry]{limit: 1000}}
+	st := &stack{mux: http.NewServeMux(), dep: dep, texts: &recent[outboxEntry]{limit: 5000}}
 	st.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports["FRONTDESK_HTTP_PORT"]))
 	fmt.Println("Frontdesk: starting the emulators …")
 	emus, err := startAll(ctx, emulator.Paths{Root: root}, ports["FRONTDESK_DYNAMODB_PORT"], ports["FRONTDESK_FAUXQS_PORT"], ports["FRONTDESK_SES_PORT"])
@@ -129,8 +129,13 @@ func runDev(ctx context.Context, root string) error {
 	if err != nil {
 		return err
 	}
+	// Each text also gets the delivery status record SNS would log, for
+	// the functions subscribed to those log groups (blast receipts).
+	receipts := &awslocal.DeliveryLogs{Deliver: dep.deliverLogs}
+	go receipts.Run(srvCtx)
 	snsURL, err := serve(srvCtx, &awslocal.SMSFront{Next: fx, OnText: func(t awslocal.Text) {
 		st.texts.add(outboxEntry{Channel: ticket.SMS, To: t.To, Body: t.Body, ProviderID: t.MessageID, TicketRef: findRef(t.Body), At: t.At})
+		receipts.Add(t)
 	}})
 	if err != nil {
 		return err

@@ -274,6 +274,9 @@ type Recipient struct {
 	Status     RecipientStatus `json:"status"`
 	ProviderID string          `json:"providerId,omitempty"`
 	Attempts   int             `json:"attempts,omitempty"`
+	// Response is the carrier's word in the delivery receipt, when one
+	// came.
+	Response string `json:"response,omitempty"`
 }
 
 // Chunk is the send-queue message that covers seq.
@@ -281,9 +284,14 @@ func Chunk(seq int) int { return seq / ChunkSize }
 
 // Counts are a blast's per-recipient tallies.
 type Counts struct {
-	Sent      int `json:"sent"`
-	Delivered int `json:"delivered"`
-	Failed    int `json:"failed"`
+	Sent int `json:"sent"`
+	// Delivered and Undelivered count the sent texts whose delivery
+	// receipt came back (where the deployment has receipts): reached the
+	// handset's network, or not.
+	Delivered   int `json:"delivered"`
+	Undelivered int `json:"undelivered"`
+	// Failed counts recipients never texted: every attempt to send failed.
+	Failed int `json:"failed"`
 	// OptedOut counts recipients skipped because they opted out after the
 	// blast was planned.
 	OptedOut int `json:"optedOut"`

@@ -202,3 +202,46 @@ func TestClassify(t *testing.T) {
 		t.Errorf("GroupReplies = %+v", g)
 	}
 }
+
+// TestKeywordOptOutsJoinTheIncident: 退订 and STOP answering a blast's
+// texts opt the numbers out and join the incident as opt-outs, each once
+// however often it is delivered; a question stays a ticket's reply.
+func TestKeywordOptOutsJoinTheIncident(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	r.plant(t, "ko", 3, blast.Outage, ticket.QuietHours{}, 1000)
+	if err := r.worker().Chunk(ctx, blast.Job{Blast: "ko", Chunk: 0}); err != nil {
+		t.Fatal(err)
+	}
+	sent := map[string]string{}
+	if err := r.store.EachRecipient(ctx, "ko", func(rc blast.Recipient) error { sent[rc.Phone] = rc.ProviderID; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	in := &intake.Service{Store: r.store, Rules: ticket.MustDefaultRules(shanghai), Region: "CN"}
+	svc := sms.New(r.store, in, sms.MustDefaultKeywords(), r.book, "CN")
+	for i, body := range []string{"退订", "STOP", "请问3号楼也停吗"} {
+		m := sms.Message{Provider: sms.EndUserMessaging, ID: fmt.Sprintf("ko-%d", i), From: phone(i), Body: body, ReplyTo: sent[phone(i)], At: time.Now().UTC()}
+		for range 2 {
+			if _, err := svc.Handle(ctx, m, false); err != nil {
+				t.Fatalf("reply %q: %v", body, err)
+			}
+		}
+	}
+	inc, err := r.service().Incident(ctx, "ko")
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes := map[blast.Class]int{}
+	for _, g := range inc.Groups {
+		classes[g.Class] += g.Count
+	}
+	if inc.Counts.Replied != 3 || classes[blast.ClassOptOut] != 2 || classes[blast.ClassQuestion] != 1 {
+		t.Fatalf("incident counts %+v, classes %v; want 3 replies, 2 opt-outs, 1 question", inc.Counts, classes)
+	}
+	for i := range 2 {
+		if opted, err := r.store.OptedOut(ctx, phone(i)); err != nil || !opted {
+			t.Errorf("%s opted out = %v, %v; want true", phone(i), opted, err)
+		}
+	}
+}

@@ -243,22 +243,8 @@ func (s *Service) plan(ctx context.Context, b *Blast, r io.Reader, limit int) er
 		batch = batch[:0]
 		return err
 	}
-	sum, err := Read(r, Options{Region: s.Region, MaxRows: limit}, func(row Row) error {
-		if row.Problem != "" {
-			if len(b.Problems) < MaxProblems {
-				row.Phone = "" // what the file said stays in the file
-				b.Problems = append(b.Problems, row)
-			}
-			return nil
-		}
-		opted, err := s.OptOuts.OptedOut(ctx, row.Phone)
-		if err != nil {
-			return err
-		}
-		if opted {
-			b.Removed.OptedOut++
-			return nil
-		}
+	// Opt-outs are checked a batch of rows at a time, as they are read.
+	optOuts := newOptOutFilter(s.OptOuts, func(row Row) error {
 		p.Add(row)
 		batch = append(batch, Recipient{Phone: row.Phone, Name: row.Name, Language: row.Language, Seq: seq})
 		seq++
@@ -267,6 +253,20 @@ func (s *Service) plan(ctx context.Context, b *Blast, r io.Reader, limit int) er
 		}
 		return nil
 	})
+	sum, err := Read(r, Options{Region: s.Region, MaxRows: limit}, func(row Row) error {
+		if row.Problem != "" {
+			if len(b.Problems) < MaxProblems {
+				row.Phone = "" // what the file said stays in the file
+				b.Problems = append(b.Problems, row)
+			}
+			return nil
+		}
+		return optOuts.add(ctx, row)
+	})
+	if err == nil {
+		err = optOuts.flush(ctx)
+	}
+	b.Removed.OptedOut = optOuts.optedOut
 	if errors.Is(err, ErrTooManyRows) || errors.Is(err, ErrNoPhoneColumn) || errors.Is(err, ErrUTF16) {
 		return &InputError{err}
 	}

@@ -382,6 +382,7 @@ func (st *Store) BlastCounts(ctx context.Context, id string) (blast.Counts, erro
 		}
 		c.Sent += part.Sent
 		c.Delivered += part.Delivered
+		c.Undelivered += part.Undelivered
 		c.Failed += part.Failed
 		c.OptedOut += part.OptedOut
 		c.Replied += part.Replied

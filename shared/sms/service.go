@@ -158,6 +158,14 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 		if err != nil {
 			return Outcome{}, fmt.Errorf("keyword %s from %s: %w", action, src, err)
 		}
+		// An opt-out answering a blast's text also joins its incident,
+		// where staff see what the blast caused.
+		if action == OptOut && m.ReplyTo != "" && s.Blasts != nil {
+			_, err := s.Blasts.LinkReply(ctx, m.ReplyTo, blast.Reply{SourceID: src.ID, Phone: phone, Body: m.Body, At: m.At})
+			if err != nil && !errors.Is(err, ticket.ErrNotFound) {
+				return Outcome{}, fmt.Errorf("link blast opt-out %s: %w", src, err)
+			}
+		}
 		if !applied {
 			// A later STOP or START already stands (this one was delayed or
 			// replayed): confirming this one would tell the customer the
