@@ -155,8 +155,9 @@ func ReadChannels(e *env.Reader) ChannelsConfig {
 }
 
 // Build makes the store and the reply channels over AWS clients made from
-// a (fetching the reply-token keys from their secret when configured).
-func (c ChannelsConfig) Build(ctx context.Context, a aws.Config, zone *time.Location) (*dynamo.Store, *Channels, error) {
+// a, fetching the reply-token keys from their secret when configured into
+// c.Mail.Keys, where callers signing other links with them find them.
+func (c *ChannelsConfig) Build(ctx context.Context, a aws.Config, zone *time.Location) (*dynamo.Store, *Channels, error) {
 	if err := c.Mail.FetchKeys(ctx, a); err != nil {
 		return nil, nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/notice"
 	"github.com/frontdesk/frontdesk/shared/outbound"
+	"github.com/frontdesk/frontdesk/shared/survey"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
 
@@ -83,6 +85,9 @@ type Jobs struct {
 	// PlannerAt is the planner's local time of day, in minutes after
 	// midnight: AllJobs runs the planner from then on.
 	PlannerAt int
+	// SurveyLinks, when set, are the links the day sweep mails to
+	// customers who gave only an email address (Day.SurveyLinks).
+	SurveyLinks *survey.Links
 }
 
 // Run runs job as of at (now when zero).
@@ -112,7 +117,7 @@ func (j *Jobs) Run(ctx context.Context, job string, at time.Time) (Result, error
 		errs = append(errs, err)
 	}
 	if job == DayJob || job == AllJobs {
-		d := &Day{Store: j.Store, Rules: j.Rules, Messages: messages, Overlap: j.Overlap}
+		d := &Day{Store: j.Store, Rules: j.Rules, Messages: messages, Overlap: j.Overlap, SurveyLinks: j.SurveyLinks}
 		st, err := d.Run(ctx, at)
 		res.Day = &st
 		errs = append(errs, err)
@@ -145,6 +150,16 @@ func clockMinutes(s string) (int, error) {
 	return t.Hour()*60 + t.Minute(), nil
 }
 
+// publicURL checks the web form's public base URL: http(s), a host, no
+// query or fragment (the survey links are its path plus /survey/<token>).
+func publicURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "#") {
+		return fmt.Errorf("%q is not a base URL such as https://contact.example.com", s)
+	}
+	return nil
+}
+
 // FromEnv builds the scheduler the environment describes, reading every
 // variable through the env reader and reporting every problem at once:
 // TABLE_NAME, BUSINESS_TIME_ZONE, RULES_FILE with the callback and
@@ -155,9 +170,11 @@ func clockMinutes(s string) (int, error) {
 // senior manager, 4h by default), SWEEP_OVERLAP (15m), WAIT_ON_CUSTOMER
 // ("3bd"), PLANNER_TIME (the planner's business time of day, 02:00),
 // TOPIC_ARN (the notices topic worklists and digests go to), TICKET_LINK
-// (the console link template, optional), and what messages to customers
-// need (MAIL_FROM, REPLY_TOKEN_SECRET or REPLY_TOKEN_KEYS,
-// SMS_ORIGINATION_NUMBER, SMS_SENDER_ID).
+// (the console link template, optional), PUBLIC_URL (the web form's
+// public base URL, under which the survey links mailed to customers are
+// served), and what messages to customers need (MAIL_FROM,
+// REPLY_TOKEN_SECRET or REPLY_TOKEN_KEYS, which also sign the survey
+// links, SMS_ORIGINATION_NUMBER, SMS_SENDER_ID).
 func FromEnv(ctx context.Context, getenv func(string) string) (Handler, error) {
 	e := env.New(getenv)
 	zone := e.Zone("BUSINESS_TIME_ZONE")
@@ -173,6 +190,10 @@ func FromEnv(ctx context.Context, getenv func(string) string) (Handler, error) {
 	links, err := notice.NewBuilder(e.Optional("TICKET_LINK", ""))
 	if err != nil {
 		e.Fail("TICKET_LINK", "%v", err)
+	}
+	public := e.String("PUBLIC_URL")
+	if err := publicURL(public); public != "" && err != nil {
+		e.Fail("PUBLIC_URL", "%v", err)
 	}
 	ch := desk.ReadChannels(e)
 	awsCfg := e.AWS()
@@ -190,8 +211,11 @@ func FromEnv(ctx context.Context, getenv func(string) string) (Handler, error) {
 		return nil, fmt.Errorf("scheduler: messages to customers go through %T, not the outbound service", channels.Out)
 	}
 	pub := notice.NewPublisher(sns.NewFromConfig(awsCfg, func(o *sns.Options) { o.BaseEndpoint = ch.SNS }), topic)
+	// The survey links are signed with the reply tokens' keys as fetched
+	// (the web form checks them with the same keys).
 	j := &Jobs{Store: store, Rules: rules, Out: out, Ladder: ladder, Overlap: overlap, Zone: zone,
-		Digests: pub, Links: links, PlannerAt: plannerAt}
+		Digests: pub, Links: links, PlannerAt: plannerAt,
+		SurveyLinks: &survey.Links{Base: public, Signer: survey.Signer{Keys: ch.Mail.Keys}}}
 	return func(ctx context.Context, payload json.RawMessage) (Result, error) {
 		job, at, err := request(payload)
 		if err != nil {

@@ -1,7 +1,9 @@
 package scheduler
 
 import (
+	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -48,4 +50,43 @@ func FuzzRequest(f *testing.F) {
 			t.Errorf("request(%q) = job %q", payload, job)
 		}
 	})
+}
+
+func TestPublicURL(t *testing.T) {
+	tests := []struct {
+		url string
+		ok  bool
+	}{
+		{"https://abc123.execute-api.eu-west-1.amazonaws.com", true},
+		{"https://contact.example.com/", true},
+		{"https://contact.example.com/help", true},
+		{"http://127.0.0.1:3000", true},
+		{"contact.example.com", false},
+		{"ftp://contact.example.com", false},
+		{"https://", false},
+		{"https://contact.example.com/?x=1", false},
+		{"https://contact.example.com/#top", false},
+		{"https://contact.example.com?", false},
+		{"${LocalURL}", false},
+	}
+	for _, tt := range tests {
+		if err := publicURL(tt.url); (err == nil) != tt.ok {
+			t.Errorf("publicURL(%q) = %v, want ok %v", tt.url, err, tt.ok)
+		}
+	}
+}
+
+// TestFromEnvReportsPublicURL: a missing or malformed PUBLIC_URL is
+// reported with every other problem, before any client is built.
+func TestFromEnvReportsPublicURL(t *testing.T) {
+	for _, tt := range []struct{ public, want string }{
+		{"", "PUBLIC_URL: is not set"},
+		{"contact.example.com", `PUBLIC_URL: "contact.example.com" is not a base URL`},
+	} {
+		vars := map[string]string{"PUBLIC_URL": tt.public, "PLANNER_TIME": "25:00"}
+		_, err := FromEnv(context.Background(), func(k string) string { return vars[k] })
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "PLANNER_TIME") || !strings.Contains(err.Error(), "TABLE_NAME") {
+			t.Errorf("FromEnv with PUBLIC_URL %q = %v, want %q among the other problems", tt.public, err, tt.want)
+		}
+	}
 }

@@ -3,8 +3,12 @@ package scheduler_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,10 +21,14 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/frontdesk/frontdesk/local/awslocal"
+	"github.com/frontdesk/frontdesk/local/gateway"
 	"github.com/frontdesk/frontdesk/local/template"
 	"github.com/frontdesk/frontdesk/local/testenv"
+	"github.com/frontdesk/frontdesk/shared/dynamo"
+	"github.com/frontdesk/frontdesk/shared/env"
 	"github.com/frontdesk/frontdesk/shared/scheduler"
 	"github.com/frontdesk/frontdesk/shared/ticket"
+	"github.com/frontdesk/frontdesk/shared/webform"
 )
 
 // TestHandlerFromTemplate builds the scheduler function's handler with
@@ -44,19 +52,7 @@ func TestHandlerFromTemplate(t *testing.T) {
 	}})
 	defer front.Close()
 
-	tpl, err := template.Load("../../template.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ov, err := template.LoadOverrides("../../local/overrides.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := &template.Resolver{T: tpl, Params: ov.Parameters, Region: "us-east-1", Account: "000000000000"}
-	vars, err := res.Environment("SchedulerFunction")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl, vars := templateEnv(t, "SchedulerFunction", st, "http://127.0.0.1:3000")
 	snsc, sqsc := awslocal.SNS(fauxqs), awslocal.SQS(fauxqs)
 	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("notices-" + strings.ToLower(string(ticket.NewID(time.Now()))))})
 	if err != nil {
@@ -73,15 +69,9 @@ func TestHandlerFromTemplate(t *testing.T) {
 	if _, err := snsc.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(qa.Attributes["QueueArn"])}); err != nil {
 		t.Fatal(err)
 	}
-	vars["TABLE_NAME"] = st.Table()
 	vars["TOPIC_ARN"] = *topic.TopicArn
 	vars["TICKET_LINK"] = "https://console.example.com/tickets/{ref}"
-	vars["REPLY_TOKEN_SECRET"] = ""
-	vars["REPLY_TOKEN_KEYS"] = "local-reply-token-key-0123456789abcdef"
-	vars["AWS_REGION"], vars["AWS_ACCESS_KEY_ID"], vars["AWS_SECRET_ACCESS_KEY"] = "us-east-1", "local", "local"
-	vars["AWS_ENDPOINT_URL_DYNAMODB"] = testenv.Endpoint(t, testenv.EnvDynamoDB)
 	vars["AWS_ENDPOINT_URL_SNS"] = front.URL
-	vars["AWS_ENDPOINT_URL_SESV2"] = testenv.Endpoint(t, testenv.EnvSES)
 	h, err := scheduler.FromEnv(ctx, func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -188,4 +178,181 @@ func TestHandlerFromTemplate(t *testing.T) {
 	if err != nil || json.Unmarshal(out, &all) != nil || all.TimeLimits == nil || all.Day == nil || all.Planner != nil {
 		t.Errorf("all jobs at 01:00 = %s, %v; want both sweeps and no planner", out, err)
 	}
+}
+
+// templateEnv returns the template and the environment it gives function
+// id, parameters at their local values and ${LocalURL} at localURL (as
+// the local stack fills it in), pointed at the emulators and st's table,
+// with the reply tokens' keys given directly instead of through their
+// secret.
+func templateEnv(t *testing.T, id string, st *dynamo.Store, localURL string) (*template.Template, map[string]string) {
+	t.Helper()
+	tpl, err := template.Load("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ov, err := template.LoadOverrides("../../local/overrides.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &template.Resolver{T: tpl, Params: ov.Parameters, Region: "us-east-1", Account: "000000000000"}
+	vars, err := res.Environment(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range vars {
+		vars[k] = strings.ReplaceAll(v, "${LocalURL}", localURL)
+	}
+	vars["TABLE_NAME"] = st.Table()
+	vars["REPLY_TOKEN_SECRET"] = ""
+	vars["REPLY_TOKEN_KEYS"] = "local-reply-token-key-0123456789abcdef"
+	vars["AWS_REGION"], vars["AWS_ACCESS_KEY_ID"], vars["AWS_SECRET_ACCESS_KEY"] = "us-east-1", "local", "local"
+	vars["AWS_ENDPOINT_URL_DYNAMODB"] = testenv.Endpoint(t, testenv.EnvDynamoDB)
+	vars["AWS_ENDPOINT_URL_SNS"] = testenv.Endpoint(t, testenv.EnvFauxqs)
+	vars["AWS_ENDPOINT_URL_SESV2"] = testenv.Endpoint(t, testenv.EnvSES)
+	return tpl, vars
+}
+
+// TestHandlerFromTemplateMailsSurveyLinks: the scheduler function, built
+// by FromEnv from the template's environment, mails the survey of a
+// customer who gave only an email address with five links under
+// PUBLIC_URL; the web form function, built by its FromEnv from its own
+// environment and served on the template's /survey/{token} routes (as the
+// local stack serves them), takes them: GET shows the confirm page and
+// records nothing, POST records the score, and another link then changes
+// nothing. The survey delay is shortened so that the visit falls due
+// within the hour; the instants are near now, as the web form checks the
+// links against the wall clock.
+func TestHandlerFromTemplateMailsSurveyLinks(t *testing.T) {
+	st, _ := testenv.Table(t)
+	ctx := context.Background()
+	mux := http.NewServeMux()
+	site := httptest.NewServer(mux)
+	defer site.Close()
+
+	tpl, vars := templateEnv(t, "SchedulerFunction", st, site.URL)
+	_, formVars := templateEnv(t, "WebFormFunction", st, site.URL)
+	if vars["PUBLIC_URL"] != site.URL {
+		t.Fatalf("PUBLIC_URL = %q locally, want the local gateway %s", vars["PUBLIC_URL"], site.URL)
+	}
+	vars["SURVEY_DELAY"], formVars["SURVEY_DELAY"] = "15m", "15m"
+	h, err := scheduler.FromEnv(ctx, func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, err := webform.FromEnv(ctx, func(k string) string { return formVars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := template.Get(tpl.Resources["WebFormFunction"], "Properties", "Events").(map[string]any)
+	routes := 0
+	for _, ev := range evs {
+		method, _ := template.Get(ev, "Properties", "Method").(string)
+		path, _ := template.Get(ev, "Properties", "Path").(string)
+		if strings.HasPrefix(path, "/survey/") {
+			mux.Handle(gateway.Pattern(method, path), gateway.Route(method, path, lambda.NewHandler(form).Invoke))
+			routes++
+		}
+	}
+	if routes != 2 {
+		t.Fatalf("the web form has %d survey routes in the template, want GET and POST", routes)
+	}
+
+	// The run is at the latest 11:00 in Shanghai, the customer's daytime.
+	now := time.Now().In(shanghai)
+	at := time.Date(now.Year(), now.Month(), now.Day(), 11, 0, 0, 0, shanghai)
+	if at.After(now) {
+		at = at.AddDate(0, 0, -1)
+	}
+	addr := "survey." + strings.ToLower(string(ticket.NewID(now))) + "@example.com"
+	tk := complaint(t, st, at.Add(-2*time.Hour), 60)
+	if _, err := st.Mutate(ctx, tk.ID, func(cur *ticket.Ticket) (ticket.Change, error) {
+		next := cur.Clone()
+		next.Version++
+		next.Channel, next.Contact, next.Language = ticket.Email, ticket.Contact{Email: addr}, ticket.English
+		return ticket.Change{Ticket: next}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Staff resolve it under the policy the functions read.
+	policy := env.New(func(k string) string { return vars[k] }).Rules("RULES_FILE", shanghai)
+	if _, err := st.Mutate(ctx, tk.ID, func(cur *ticket.Ticket) (ticket.Change, error) {
+		o, err := policy.Decide(cur, ticket.Request{Action: ticket.ActResolve, Resolution: "fixed", AtFault: ticket.FaultProvider, Actor: "staff:ann", At: at.Add(-time.Hour)})
+		return ticket.Change{Ticket: o.Ticket, Events: o.Events, Messages: o.Messages}, err
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := lambda.NewHandler(h).Invoke(ctx, []byte(`{"job":"day","at":"`+at.Format(time.RFC3339)+`"}`))
+	var r scheduler.Result
+	if err != nil || json.Unmarshal(out, &r) != nil || r.Day == nil || r.Day.Surveyed != 1 {
+		t.Fatalf("day sweep = %s, %v; want the survey sent", out, err)
+	}
+	text := mailText(t, testenv.Endpoint(t, testenv.EnvSES), addr)
+	links := regexp.MustCompile(regexp.QuoteMeta(site.URL)+`/survey/\S+`).FindAllString(text, -1)
+	if len(links) != 5 || strings.Contains(strings.ToLower(text), "reply 1") {
+		t.Fatalf("survey mail %q, want five links under %s and no reply-1-5", text, site.URL)
+	}
+	// Best first: the second link gives 4.
+	four := links[1]
+	resp, err := http.Get(four)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	cur, _ := st.Ticket(ctx, tk.ID)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "4 of 5") || cur.Visit.Status != ticket.VisitSent {
+		t.Fatalf("GET %s = %d %s with visit %+v; want the confirm page for 4, nothing recorded", four, resp.StatusCode, page, cur.Visit)
+	}
+	for i, link := range []string{four, links[4]} {
+		resp, err := http.PostForm(link, url.Values{"comment": {"quick and polite"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := []string{"Thank you", "Already recorded"}[i]
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), want) {
+			t.Errorf("POST %s = %d %s, want %q", link, resp.StatusCode, page, want)
+		}
+	}
+	cur, _ = st.Ticket(ctx, tk.ID)
+	if cur.Visit.Status != ticket.VisitAnswered || cur.Visit.Score != 4 || cur.Visit.Comment != "quick and polite" || history(t, st, tk.ID)[ticket.EventSurveyAnswered] != 1 {
+		t.Errorf("visit after the links = %+v, want answered 4 once with the comment", cur.Visit)
+	}
+}
+
+// mailText returns the text of the one mail the SES emulator holds for
+// addr.
+func mailText(t *testing.T, ep, addr string) string {
+	t.Helper()
+	resp, err := http.Get(ep + "/store")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var store struct {
+		Emails []struct {
+			Destination struct {
+				To []string `json:"to"`
+			} `json:"destination"`
+			Body struct {
+				Text string `json:"text"`
+			} `json:"body"`
+		} `json:"emails"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&store); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, m := range store.Emails {
+		if slices.ContainsFunc(m.Destination.To, func(to string) bool { return strings.Contains(to, addr) }) {
+			texts = append(texts, m.Body.Text)
+		}
+	}
+	if len(texts) != 1 {
+		t.Fatalf("%d mails to the customer, want the survey", len(texts))
+	}
+	return texts[0]
 }

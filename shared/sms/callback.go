@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/frontdesk/frontdesk/shared/dynamo"
 	"github.com/frontdesk/frontdesk/shared/outbound"
 	"github.com/frontdesk/frontdesk/shared/ticket"
 )
@@ -119,11 +120,11 @@ func (s *Service) replyTo(ctx context.Context, out Outcome, p ackPlan, m Message
 	case out.Action == Callback && cbt.window != nil:
 		if t.Awaiting() {
 			// A keyword with a time answers the question too.
-			nt, _, err := s.answerAsk(ctx, t.ID, src.ID, cbt.window, nil, m.At)
+			nt, changed, _, err := s.answerAsk(ctx, t.ID, src.ID, cbt.window, nil, m.At)
 			if err != nil {
 				return out, err
 			}
-			if nt != nil {
+			if changed {
 				out.Ticket, t = nt, nt
 			}
 		}
@@ -195,16 +196,13 @@ func (s *Service) answer(ctx context.Context, out Outcome, p ackPlan, m Message,
 		zone = ticket.QuietZone(t.Callback.Zone, zone)
 	}
 	cb, refusal := s.readCallback(m.Body, zone, m.At)
-	nt, res, err := s.answerAsk(ctx, t.ID, m.ID, cb, refusal, m.At)
+	t, changed, res, err := s.answerAsk(ctx, t.ID, m.ID, cb, refusal, m.At)
 	if err != nil {
 		return out, err
 	}
-	if nt == nil {
-		// Acted on before (a redelivery): the same answer again.
-		id := t.ID
-		if t, err = s.Tickets.Ticket(ctx, id); err != nil {
-			return out, fmt.Errorf("load ticket %s for callback answer: %w", id, err)
-		}
+	if !changed {
+		// Acted on before (a redelivery): the same answer again, from
+		// the ticket as the answer's round read it.
 		switch a := t.CallbackAsk; {
 		case a == nil || a.Last != m.ID:
 			return s.acknowledge(ctx, out, p, inline)
@@ -217,10 +215,6 @@ func (s *Service) answer(ctx context.Context, out Outcome, p ackPlan, m Message,
 		}
 	}
 	out.Ticket = t
-	if nt != nil {
-		out.Ticket = nt
-		t = nt
-	}
 	lang := textLanguage(ticket.Prefer(p.lang, t.Language))
 	switch {
 	case res.Window != nil:
@@ -242,46 +236,38 @@ func (s *Service) answer(ctx context.Context, out Outcome, p ackPlan, m Message,
 	return out, nil
 }
 
-// answerAsk records an answer to the ticket's callback question; it
-// returns nil when the ticket awaits none or the answer was recorded
-// before.
-func (s *Service) answerAsk(ctx context.Context, id ticket.ID, src string, cb *ticket.Callback, refusal *ticket.CallbackTextError, at time.Time) (*ticket.Ticket, ticket.CallbackTime, error) {
+// answerAsk records an answer to the ticket's callback question and
+// returns the ticket as written, and true; when the ticket awaits none or
+// the answer was recorded before, the ticket as read, and false.
+func (s *Service) answerAsk(ctx context.Context, id ticket.ID, src string, cb *ticket.Callback, refusal *ticket.CallbackTextError, at time.Time) (*ticket.Ticket, bool, ticket.CallbackTime, error) {
 	var res ticket.CallbackTime
 	t, changed, err := s.change(ctx, id, func(t *ticket.Ticket) (*ticket.Ticket, []ticket.Event, bool) {
 		next, events, r, ok := s.Intake.Rules.AnswerCallbackAsk(t, src, cb, refusal, at, "customer")
 		res = r
 		return next, events, ok
 	})
-	if err != nil || !changed {
-		return nil, res, err
-	}
-	return t, res, nil
+	return t, changed, res, err
 }
 
-// change applies decide to ticket id with the version check, reading again
+// change applies decide to ticket id through the one read-decide-write
+// loop (Tickets.Mutate): the version check, reading and deciding again
 // when the ticket changed meanwhile. It reports false, with the ticket as
 // read, when decide had nothing to change.
 func (s *Service) change(ctx context.Context, id ticket.ID, decide func(t *ticket.Ticket) (*ticket.Ticket, []ticket.Event, bool)) (*ticket.Ticket, bool, error) {
-	for i := 0; i < 8; i++ {
-		t, err := s.Tickets.Ticket(ctx, id)
-		if err != nil {
-			return nil, false, fmt.Errorf("load ticket %s: %w", id, err)
-		}
+	t, err := s.Tickets.Mutate(ctx, id, func(t *ticket.Ticket) (ticket.Change, error) {
 		next, events, ok := decide(t)
 		if !ok {
-			return t, false, nil
+			return ticket.Change{}, dynamo.ErrUnchanged
 		}
-		err = s.Tickets.Apply(ctx, ticket.Change{Ticket: next, PrevVersion: t.Version, Prev: t, Events: events})
-		switch {
-		case err == nil:
-			return next, true, nil
-		case errors.Is(err, ticket.ErrConflict):
-			continue
-		default:
-			return nil, false, fmt.Errorf("change ticket %s: %w", t.Ref, err)
-		}
+		return ticket.Change{Ticket: next, Events: events}, nil
+	})
+	switch {
+	case err == nil:
+		return t, true, nil
+	case errors.Is(err, dynamo.ErrUnchanged):
+		return t, false, nil
 	}
-	return nil, false, fmt.Errorf("change ticket %s: still changing: %w", id, ticket.ErrConflict)
+	return nil, false, fmt.Errorf("sms callback: %w", err)
 }
 
 // callbackReply sends a callback text once under key. One that carries
