@@ -167,20 +167,25 @@ func (st *Store) SMSState(ctx context.Context, src ticket.Source, phone string) 
 	}
 }
 
-// ClaimAck takes the ticket's acknowledgement slot at at, unless another
-// acknowledgement took it less than every ago: one conditional write, so
-// concurrent deliveries cannot both send.
-func (st *Store) ClaimAck(ctx context.Context, id ticket.ID, at time.Time, every time.Duration) (bool, error) {
+// ClaimAck takes the ticket's acknowledgement slot at at under the name
+// claim (a fresh ID when empty), unless another claim took it less than
+// every ago: one conditional write, so concurrent deliveries cannot both
+// send. A slot already taken under claim is the caller's own.
+func (st *Store) ClaimAck(ctx context.Context, id ticket.ID, at time.Time, every time.Duration, claim string) (bool, error) {
+	if claim == "" {
+		claim = string(ticket.NewID(at))
+	}
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:        &st.table,
 		Key:              keyOf(ticketPK(id), skAckGate),
 		UpdateExpression: aws.String("SET lastAck = :at, ackId = :claim"),
 		// A slot that names this call is its own: the SDK resent a write
-		// whose answer was lost. Concurrent callers may share at, so the
-		// name is a fresh ID, not the time.
+		// whose answer was lost, or the write that opened the ticket took
+		// it for the same inbound message. Concurrent callers may share
+		// at, so the name is never the time.
 		ConditionExpression: aws.String("attribute_not_exists(lastAck) OR lastAck <= :cutoff OR ackId = :claim"),
 		ExpressionAttributeValues: item{
-			":at": s(stamp(at)), ":cutoff": s(stamp(at.Add(-every))), ":claim": s(string(ticket.NewID(at))),
+			":at": s(stamp(at)), ":cutoff": s(stamp(at.Add(-every))), ":claim": s(claim),
 		},
 	})
 	var taken *types.ConditionalCheckFailedException
@@ -191,6 +196,13 @@ func (st *Store) ClaimAck(ctx context.Context, id ticket.ID, at time.Time, every
 		return false, fmt.Errorf("claim acknowledgement of %s: %w", id, err)
 	}
 	return true, nil
+}
+
+// AckClaim names the acknowledgement slot that the write opening a ticket
+// for src takes (ticket.Change.AckAt): a later ClaimAck under this name,
+// for a redelivery of src, finds the slot its own.
+func AckClaim(src ticket.Source) string {
+	return "source#" + KeyPart(string(src.Channel)+"#"+src.ID)
 }
 
 // ReleaseAck gives back the slot ClaimAck took at at (the text could not
