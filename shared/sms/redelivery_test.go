@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -66,7 +67,19 @@ func TestAckAfterTicketWriteTimedOut(t *testing.T) {
 			if len(list) != 1 {
 				t.Fatalf("%d tickets after the timed-out write, want 1", len(list))
 			}
-			deliverThrice(t, &sms.QueueHandler{Service: f.svc}, rec, concurrent)
+			h := &sms.QueueHandler{Service: f.svc}
+			// A delivery while the first may still be running leaves the
+			// acknowledgement to it.
+			f.clock.add(time.Second)
+			if resp := invoke(t, h, event(t, rec)); len(resp.BatchItemFailures) != 0 {
+				t.Fatalf("delivery within the lease: failures = %+v", resp.BatchItemFailures)
+			}
+			if n := f.texts.count(); n != 0 {
+				t.Fatalf("%d texts sent by a delivery within the lease, want 0", n)
+			}
+			// The queue redelivers once the first delivery has ended.
+			f.clock.add(dynamo.AckLease)
+			deliverThrice(t, h, rec, concurrent)
 			sent := f.texts.to(phone)
 			if len(sent) != 1 || !strings.Contains(sent[0].Body, string(list[0].Ref)) {
 				t.Fatalf("texts to the customer = %+v, want one acknowledgement of %s", sent, list[0].Ref)

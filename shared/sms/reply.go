@@ -28,8 +28,9 @@ type ackPlan struct {
 // person, the number opted out, or the ticket was acknowledged recently.
 // A redelivered text is acknowledged too when its first delivery's
 // acknowledgement was not sent: a slot taken in the text's own name (by
-// the write that opened the ticket) is no throttle for it, and a key per
-// text keeps redeliveries arriving together to one acknowledgement.
+// the write that opened the ticket) is no throttle for it once the
+// delivery that took it has ended (dynamo.AckLease), and a key per text
+// keeps redeliveries arriving together to one acknowledgement.
 func (s *Service) acknowledge(ctx context.Context, out Outcome, p ackPlan, inline bool) (Outcome, error) {
 	t := out.Ticket
 	if t.NeedsPerson {
