@@ -146,11 +146,17 @@ func (st *Store) build(c ticket.Change, now time.Time, add func(role, types.Tran
 	}
 	if c.Create && !c.AckAt.IsZero() {
 		// Nobody can hold the slot of a ticket that does not exist yet:
-		// the write takes it without a condition.
+		// the write takes it without a condition, in the name of the
+		// inbound message, so that a redelivery of it (this write timed
+		// out for the caller but was made) finds the slot its own.
+		claim := string(ticket.NewID(c.AckAt))
+		if c.Source != nil {
+			claim = AckClaim(*c.Source)
+		}
 		add(role{kind: "ackgate"}, types.TransactWriteItem{Put: &types.Put{
 			TableName: &st.table,
 			Item: merge(keyOf(ticketPK(t.ID), skAckGate), item{
-				"lastAck": s(stamp(c.AckAt)), "ackId": s(string(ticket.NewID(c.AckAt))),
+				"lastAck": s(stamp(c.AckAt)), "ackId": s(claim),
 			}),
 		}})
 	}

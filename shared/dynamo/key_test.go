@@ -130,14 +130,43 @@ func TestAckTakenWithNewTicket(t *testing.T) {
 	if err := st.Apply(ctx, ticket.Change{Ticket: tk, Create: true, AckAt: at}); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := st.ClaimAck(ctx, tk.ID, at.Add(time.Minute), 10*time.Minute); err != nil || ok {
+	if ok, err := st.ClaimAck(ctx, tk.ID, at.Add(time.Minute), 10*time.Minute, ""); err != nil || ok {
 		t.Errorf("ClaimAck after a create with AckAt = %v, %v, want the slot taken", ok, err)
 	}
 	if err := st.ReleaseAck(ctx, tk.ID, at); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := st.ClaimAck(ctx, tk.ID, at.Add(time.Minute), 10*time.Minute); err != nil || !ok {
+	if ok, err := st.ClaimAck(ctx, tk.ID, at.Add(time.Minute), 10*time.Minute, ""); err != nil || !ok {
 		t.Errorf("ClaimAck after the release = %v, %v, want true", ok, err)
+	}
+}
+
+// TestAckTakenInTheSourcesName: the slot a new ticket takes for its
+// inbound message is that message's own: a claim in its name (a
+// redelivery) finds it free once the lease of the delivery that took it
+// ran out; another message's claim finds it taken.
+func TestAckTakenInTheSourcesName(t *testing.T) {
+	st, _ := testenv.Table(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	src := ticket.Source{Channel: ticket.SMS, ID: "ack-own-slot"}
+	tk := newTicket(at, "+8613800138003")
+	if err := st.Apply(ctx, ticket.Change{Ticket: tk, Create: true, AckAt: at, Source: &src}); err != nil {
+		t.Fatal(err)
+	}
+	other := ticket.Source{Channel: ticket.SMS, ID: "ack-other"}
+	if ok, err := st.ClaimAck(ctx, tk.ID, at.Add(time.Minute), 10*time.Minute, dynamo.AckClaim(other)); err != nil || ok {
+		t.Errorf("ClaimAck by another message = %v, %v, want the slot taken", ok, err)
+	}
+	if ok, err := st.ClaimAck(ctx, tk.ID, at.Add(time.Minute), 10*time.Minute, ""); err != nil || ok {
+		t.Errorf("ClaimAck under a fresh name = %v, %v, want the slot taken", ok, err)
+	}
+	// The delivery that took it may still be running: not yet.
+	if ok, err := st.ClaimAck(ctx, tk.ID, at.Add(time.Second), 10*time.Minute, dynamo.AckClaim(src)); err != nil || ok {
+		t.Errorf("ClaimAck in the message's own name within the lease = %v, %v, want the slot taken", ok, err)
+	}
+	if ok, err := st.ClaimAck(ctx, tk.ID, at.Add(dynamo.AckLease), 10*time.Minute, dynamo.AckClaim(src)); err != nil || !ok {
+		t.Errorf("ClaimAck in the message's own name after the lease = %v, %v, want true", ok, err)
 	}
 }
 

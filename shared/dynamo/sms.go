@@ -167,20 +167,29 @@ func (st *Store) SMSState(ctx context.Context, src ticket.Source, phone string) 
 	}
 }
 
-// ClaimAck takes the ticket's acknowledgement slot at at, unless another
-// acknowledgement took it less than every ago: one conditional write, so
-// concurrent deliveries cannot both send.
-func (st *Store) ClaimAck(ctx context.Context, id ticket.ID, at time.Time, every time.Duration) (bool, error) {
+// ClaimAck takes the ticket's acknowledgement slot at at under the name
+// claim (a fresh ID when empty), unless another claim took it less than
+// every ago: one conditional write, so concurrent deliveries cannot both
+// send. A slot already taken under claim is the caller's own when this
+// very write took it (a resend) or when it was taken AckLease ago or more:
+// the delivery that took it then has ended without sending, while one
+// still running keeps it.
+func (st *Store) ClaimAck(ctx context.Context, id ticket.ID, at time.Time, every time.Duration, claim string) (bool, error) {
+	if claim == "" {
+		claim = string(ticket.NewID(at))
+	}
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:        &st.table,
 		Key:              keyOf(ticketPK(id), skAckGate),
-		UpdateExpression: aws.String("SET lastAck = :at, ackId = :claim"),
-		// A slot that names this call is its own: the SDK resent a write
-		// whose answer was lost. Concurrent callers may share at, so the
-		// name is a fresh ID, not the time.
-		ConditionExpression: aws.String("attribute_not_exists(lastAck) OR lastAck <= :cutoff OR ackId = :claim"),
+		UpdateExpression: aws.String("SET lastAck = :at, ackId = :claim, ackTry = :try"),
+		// A slot that names this call (ackTry, a fresh ID: concurrent
+		// callers may share at) is its own: the SDK resent a write whose
+		// answer was lost.
+		ConditionExpression: aws.String("attribute_not_exists(lastAck) OR lastAck <= :cutoff OR ackTry = :try OR " +
+			"(ackId = :claim AND lastAck <= :lease)"),
 		ExpressionAttributeValues: item{
-			":at": s(stamp(at)), ":cutoff": s(stamp(at.Add(-every))), ":claim": s(string(ticket.NewID(at))),
+			":at": s(stamp(at)), ":cutoff": s(stamp(at.Add(-every))), ":claim": s(claim),
+			":lease": s(stamp(at.Add(-AckLease))), ":try": s(string(ticket.NewID(at))),
 		},
 	})
 	var taken *types.ConditionalCheckFailedException
@@ -193,6 +202,19 @@ func (st *Store) ClaimAck(ctx context.Context, id ticket.ID, at time.Time, every
 	return true, nil
 }
 
+// AckLease is how long a slot taken in a message's name stays with the
+// delivery that took it: longer than any delivery runs (the SMS function's
+// timeout is 30 seconds), shorter than the queue takes to redeliver (its
+// visibility timeout, 3 minutes).
+const AckLease = time.Minute
+
+// AckClaim names the acknowledgement slot that the write opening a ticket
+// for src takes (ticket.Change.AckAt): a later ClaimAck under this name,
+// for a redelivery of src, finds the slot its own.
+func AckClaim(src ticket.Source) string {
+	return "source#" + KeyPart(string(src.Channel)+"#"+src.ID)
+}
+
 // ReleaseAck gives back the slot ClaimAck took at at (the text could not
 // be sent); a slot taken since is left alone. It runs even when ctx is
 // cancelled.
@@ -202,7 +224,7 @@ func (st *Store) ReleaseAck(ctx context.Context, id ticket.ID, at time.Time) err
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &st.table,
 		Key:                       keyOf(ticketPK(id), skAckGate),
-		UpdateExpression:          aws.String("REMOVE lastAck, ackId"),
+		UpdateExpression:          aws.String("REMOVE lastAck, ackId, ackTry"),
 		ConditionExpression:       aws.String("lastAck = :at"),
 		ExpressionAttributeValues: item{":at": s(stamp(at))},
 	})

@@ -82,11 +82,11 @@ func TestClaimsSurviveALostAnswer(t *testing.T) {
 
 	id := ticket.NewID(t0)
 	net.loseNext("UpdateItem")
-	if ok, err := lossy.ClaimAck(ctx, id, t0, 10*time.Minute); err != nil || !ok {
+	if ok, err := lossy.ClaimAck(ctx, id, t0, 10*time.Minute, ""); err != nil || !ok {
 		t.Errorf("ClaimAck with its answer lost = %v, %v, want true", ok, err)
 	}
 	// Another delivery at the very same instant is still turned away.
-	if ok, err := st.ClaimAck(ctx, id, t0, 10*time.Minute); err != nil || ok {
+	if ok, err := st.ClaimAck(ctx, id, t0, 10*time.Minute, ""); err != nil || ok {
 		t.Errorf("ClaimAck by a second delivery = %v, %v, want false", ok, err)
 	}
 	if n := net.lost.Load(); n != 2 {
@@ -115,13 +115,13 @@ func TestReleaseAfterCancel(t *testing.T) {
 	}
 
 	id := ticket.NewID(t0)
-	if ok, err := st.ClaimAck(ctx, id, t0, 10*time.Minute); err != nil || !ok {
+	if ok, err := st.ClaimAck(ctx, id, t0, 10*time.Minute, ""); err != nil || !ok {
 		t.Fatalf("ClaimAck = %v, %v", ok, err)
 	}
 	if err := st.ReleaseAck(cancelled, id, t0); err != nil {
 		t.Errorf("ReleaseAck(cancelled) = %v, want nil", err)
 	}
-	if ok, err := st.ClaimAck(ctx, id, t0.Add(time.Minute), 10*time.Minute); err != nil || !ok {
+	if ok, err := st.ClaimAck(ctx, id, t0.Add(time.Minute), 10*time.Minute, ""); err != nil || !ok {
 		t.Errorf("ClaimAck after release = %v, %v, want true", ok, err)
 	}
 

@@ -102,7 +102,7 @@ func (nopStore) Ticket(context.Context, ticket.ID) (*ticket.Ticket, error) {
 }
 func (nopStore) OptedOut(context.Context, string) (bool, error)      { return false, nil }
 func (nopStore) Undeliverable(context.Context, string) (bool, error) { return false, nil }
-func (nopStore) ClaimAck(context.Context, ticket.ID, time.Time, time.Duration) (bool, error) {
+func (nopStore) ClaimAck(context.Context, ticket.ID, time.Time, time.Duration, string) (bool, error) {
 	return true, nil
 }
 func (nopStore) ReleaseAck(context.Context, ticket.ID, time.Time) error { return nil }

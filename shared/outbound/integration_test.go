@@ -274,7 +274,7 @@ func TestSendText(t *testing.T) {
 	// An acknowledgement slot the caller took is given back when the text
 	// does not go, so the redelivery can acknowledge.
 	fresh := newTicket(t, st, ticket.SMS, ticket.Contact{Phone: "+8613800138091"}, "zh-Hans", now)
-	if ok, err := st.ClaimAck(ctx, fresh.ID, now, time.Minute); err != nil || !ok {
+	if ok, err := st.ClaimAck(ctx, fresh.ID, now, time.Minute, ""); err != nil || !ok {
 		t.Fatalf("ClaimAck = %v, %v", ok, err)
 	}
 	tx.fail.Store(true)
@@ -282,7 +282,7 @@ func TestSendText(t *testing.T) {
 		t.Errorf("acknowledgement with the provider down = nil error")
 	}
 	tx.fail.Store(false)
-	if ok, err := st.ClaimAck(ctx, fresh.ID, now.Add(time.Second), time.Minute); err != nil || !ok {
+	if ok, err := st.ClaimAck(ctx, fresh.ID, now.Add(time.Second), time.Minute, ""); err != nil || !ok {
 		t.Errorf("ClaimAck after a failed acknowledgement = %v, %v, want the slot given back", ok, err)
 	}
 	noPhone := newTicket(t, st, ticket.Web, ticket.Contact{Email: "only-mail@example.com"}, "en", now)

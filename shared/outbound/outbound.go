@@ -163,6 +163,11 @@ type Request struct {
 	// acknowledgement slot (in the transaction that opened the ticket);
 	// zero means Send claims it. It needs Ticket.
 	AckTaken time.Time
+	// AckClaim names the acknowledgement's claim on the ticket's slot
+	// when Send claims it: a slot taken under the same name (by the
+	// write that opened the ticket for the same inbound message) is this
+	// message's own, not a reason to throttle. Empty: a fresh name.
+	AckClaim string
 	// Inline records a text but leaves sending it to the caller (a Twilio
 	// webhook answers with TwiML).
 	Inline bool
@@ -197,10 +202,10 @@ type Store interface {
 	OptedOut(ctx context.Context, phone string) (bool, error)
 	// Undeliverable reports whether mail to addr bounced for good.
 	Undeliverable(ctx context.Context, addr string) (bool, error)
-	// ClaimAck takes the ticket's acknowledgement slot at at unless it
-	// was taken less than every ago; ReleaseAck gives back a slot taken
-	// at at.
-	ClaimAck(ctx context.Context, id ticket.ID, at time.Time, every time.Duration) (bool, error)
+	// ClaimAck takes the ticket's acknowledgement slot at at, under the
+	// name claim (a fresh one when empty), unless another claim took it
+	// less than every ago; ReleaseAck gives back a slot taken at at.
+	ClaimAck(ctx context.Context, id ticket.ID, at time.Time, every time.Duration, claim string) (bool, error)
 	ReleaseAck(ctx context.Context, id ticket.ID, at time.Time) error
 	// CountMailAck counts an acknowledgement mailed to addr at at
 	// against the address's allowance of max per window, reporting false
@@ -550,7 +555,7 @@ func (s *Service) claim(ctx context.Context, r Request, t *ticket.Ticket, ch tic
 		if every <= 0 {
 			every = DefaultAckEvery
 		}
-		ok, err := s.Store.ClaimAck(ctx, t.ID, *at, every)
+		ok, err := s.Store.ClaimAck(ctx, t.ID, *at, every, r.AckClaim)
 		if err != nil {
 			return refuse(err)
 		}

@@ -302,26 +302,32 @@ func TestFailedRecordIsRetriedAlone(t *testing.T) {
 	}
 }
 
+// deliverThrice hands rec to h three times: one after another, or in one
+// batch handled at once. Every delivery must succeed.
+func deliverThrice(tb testing.TB, h *sms.QueueHandler, rec events.SQSMessage, concurrent bool) {
+	tb.Helper()
+	if concurrent {
+		r1, r2, r3 := rec, rec, rec
+		r1.MessageId, r2.MessageId, r3.MessageId = "a", "b", "c"
+		if resp := invoke(tb, h, event(tb, r1, r2, r3)); len(resp.BatchItemFailures) != 0 {
+			tb.Fatalf("failures = %+v", resp.BatchItemFailures)
+		}
+		return
+	}
+	for i := 0; i < 3; i++ {
+		if resp := invoke(tb, h, event(tb, rec)); len(resp.BatchItemFailures) != 0 {
+			tb.Fatalf("delivery %d: failures = %+v", i+1, resp.BatchItemFailures)
+		}
+	}
+}
+
 func TestSameMessageThreeTimes(t *testing.T) {
 	for _, concurrent := range []bool{false, true} {
 		t.Run(fmt.Sprintf("concurrent=%v", concurrent), func(t *testing.T) {
 			f := setup(t)
 			h := &sms.QueueHandler{Service: f.svc}
 			rec := record(t, "q", sms.Inbound{OriginationNumber: "+8613800138020", MessageBody: "停水了，什么时候恢复？", InboundMessageID: "same-id"}, monday10)
-			if concurrent {
-				// Three deliveries in one batch are handled at once.
-				r1, r2, r3 := rec, rec, rec
-				r1.MessageId, r2.MessageId, r3.MessageId = "a", "b", "c"
-				if resp := invoke(t, h, event(t, r1, r2, r3)); len(resp.BatchItemFailures) != 0 {
-					t.Fatalf("failures = %+v", resp.BatchItemFailures)
-				}
-			} else {
-				for i := 0; i < 3; i++ {
-					if resp := invoke(t, h, event(t, rec)); len(resp.BatchItemFailures) != 0 {
-						t.Fatalf("failures = %+v", resp.BatchItemFailures)
-					}
-				}
-			}
+			deliverThrice(t, h, rec, concurrent)
 			list := f.tickets(t)
 			if len(list) != 1 {
 				t.Fatalf("%d tickets, want 1", len(list))

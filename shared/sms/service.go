@@ -244,14 +244,24 @@ func (s *Service) Handle(ctx context.Context, m Message, inline bool) (Outcome, 
 	if err != nil {
 		return Outcome{}, fmt.Errorf("check source %s: %w", src, err)
 	}
-	ack := ackPlan{lang: lang, optedOut: optedOut}
+	ack := ackPlan{src: src, lang: lang, optedOut: optedOut}
 	if id != "" {
-		t, err := s.Tickets.Ticket(ctx, id)
+		t, err := s.Tickets.View(ctx, id)
 		if err != nil {
 			return Outcome{}, fmt.Errorf("load ticket %s for duplicate %s: %w", id, src, err)
 		}
-		slog.InfoContext(ctx, "sms received", "source", src.ID, "ref", t.Ref, "created", false, "duplicate", true)
-		return s.replyTo(ctx, Outcome{Action: action, Ticket: t, Duplicate: true}, ack, m, cbt, inline)
+		acked := answered(t, src)
+		slog.InfoContext(ctx, "sms received", "source", src.ID, "ref", t.Ref, "created", false, "duplicate", true, "acked", acked)
+		out := Outcome{Action: action, Ticket: t, Duplicate: true}
+		if acked {
+			return out, nil
+		}
+		// The first delivery failed before its acknowledgement went out,
+		// perhaps after the write that opened the ticket (and took the
+		// slot in this text's name) was made: this one sends it
+		// (a callback's confirmation or question goes under its own key).
+		ack.redelivered = true
+		return s.replyTo(ctx, out, ack, m, cbt, inline)
 	}
 	if !optedOut && !in.NeedsPerson && action != Callback {
 		// A new ticket takes its acknowledgement slot in the write that

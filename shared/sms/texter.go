@@ -30,6 +30,9 @@ type State interface {
 // Tickets is what the SMS channel needs of the ticket table.
 type Tickets interface {
 	Ticket(ctx context.Context, id ticket.ID) (*ticket.Ticket, error)
+	// View returns the ticket with its messages: what a redelivered text
+	// reads to learn whether it was acknowledged.
+	View(ctx context.Context, id ticket.ID) (*ticket.Ticket, error)
 	Apply(ctx context.Context, c ticket.Change) error
 	// Mutate applies the change decide makes, reading the ticket again
 	// and deciding again while it changes under the write
