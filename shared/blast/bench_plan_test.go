@@ -98,8 +98,8 @@ func peakHeap(stop <-chan struct{}) <-chan uint64 {
 	return out
 }
 
-// BenchmarkPlanAudience plans an uploaded audience on the emulators, 1%
-// of its numbers opted out: the time, the peak heap while planning, and
+// BenchmarkPlanAudience runs the plan job of an uploaded audience on the
+// emulators, 1% of its numbers opted out: the time, the peak heap while planning, and
 // the DynamoDB requests by operation. 200,000 rows is the largest file a
 // blast takes; the 20,000-row runs compare the bulk opt-out read with the
 // read of one number at a time.
@@ -133,7 +133,7 @@ func BenchmarkPlanAudience(b *testing.B) {
 			wg.Wait()
 			counter := &requestCounter{n: map[string]int{}}
 			store := dynamo.New(dynamodb.New(client.Options(), counter.options), base.Table())
-			svc := &blast.Service{Store: store, OptOuts: store, Audiences: generated{rows: bc.rows}, Count: segments,
+			svc := &blast.Service{Store: store, OptOuts: store, Queue: &heldJobs{}, Audiences: generated{rows: bc.rows}, Count: segments,
 				Region: "CN", Zone: "Asia/Shanghai", Quiet: ticket.QuietHours{}, Pace: 50}
 			if !bc.bulk {
 				svc.OptOuts = oneAtATime{store}
@@ -147,6 +147,9 @@ func BenchmarkPlanAudience(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				if _, err := svc.PlanUpload(ctx, supervisor, created.ID); err != nil {
+					b.Fatal(err)
+				}
 				counter.mu.Lock()
 				clear(counter.n)
 				counter.mu.Unlock()
@@ -154,11 +157,14 @@ func BenchmarkPlanAudience(b *testing.B) {
 				stop := make(chan struct{})
 				heap := peakHeap(stop)
 				b.StartTimer()
-				planned, err = svc.PlanUpload(ctx, supervisor, created.ID)
+				err = svc.RunPlan(ctx, created.ID)
 				b.StopTimer()
 				close(stop)
 				peak = max(peak, <-heap)
 				if err != nil {
+					b.Fatal(err)
+				}
+				if planned, err = store.Blast(ctx, created.ID); err != nil {
 					b.Fatal(err)
 				}
 			}
