@@ -102,17 +102,23 @@ func peakHeap(stop <-chan struct{}) <-chan uint64 {
 // emulators, 1% of its numbers opted out: the time, the peak heap while planning, and
 // the DynamoDB requests by operation. 200,000 rows is the largest file a
 // blast takes; the 20,000-row runs compare the bulk opt-out read with the
-// read of one number at a time.
+// read of one number at a time, and one recipient write in flight with
+// WritesInFlight.
 func BenchmarkPlanAudience(b *testing.B) {
 	for _, bc := range []struct {
-		rows int
-		bulk bool
-	}{{20_000, false}, {20_000, true}, {200_000, true}} {
+		rows   int
+		bulk   bool
+		writes int
+	}{{20_000, false, 0}, {20_000, true, 1}, {20_000, true, 0}, {200_000, true, 0}} {
 		mode := "bulk"
 		if !bc.bulk {
 			mode = "oneByOne"
 		}
-		b.Run(fmt.Sprintf("rows=%d/%s", bc.rows, mode), func(b *testing.B) {
+		writes := bc.writes
+		if writes == 0 {
+			writes = blast.WritesInFlight
+		}
+		b.Run(fmt.Sprintf("rows=%d/%s/writes=%d", bc.rows, mode, writes), func(b *testing.B) {
 			base, client := testenv.Table(b)
 			ctx := context.Background()
 			// Seed the opt-outs: every hundredth number.
@@ -134,7 +140,7 @@ func BenchmarkPlanAudience(b *testing.B) {
 			counter := &requestCounter{n: map[string]int{}}
 			store := dynamo.New(dynamodb.New(client.Options(), counter.options), base.Table())
 			svc := &blast.Service{Store: store, OptOuts: store, Queue: &heldJobs{}, Audiences: generated{rows: bc.rows}, Count: segments,
-				Region: "CN", Zone: "Asia/Shanghai", Quiet: ticket.QuietHours{}, Pace: 50}
+				Region: "CN", Zone: "Asia/Shanghai", Quiet: ticket.QuietHours{}, Pace: 50, Writes: bc.writes}
 			if !bc.bulk {
 				svc.OptOuts = oneAtATime{store}
 			}

@@ -48,6 +48,9 @@ type Service struct {
 	ReplyWindow time.Duration
 	// MaxRows bounds uploaded audiences (MaxRows when 0).
 	MaxRows int
+	// Writes bounds the recipient writes planning keeps in flight
+	// (WritesInFlight when 0).
+	Writes int
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -309,7 +312,7 @@ func (s *Service) failPlan(ctx context.Context, b *Blast, reason string) error {
 }
 
 // plan reads an audience into b's recipients, stored as they are read
-// (WritesInFlight batched writes at once, so that memory does not grow
+// (Writes batched writes in flight at once, so that memory does not grow
 // with the audience): problem rows reported, opted-out numbers removed and
 // counted. Each recipient row gets the next Seq whether or not it opted
 // out, so keys depend on the file alone and a second run writes the same
@@ -321,7 +324,7 @@ func (s *Service) plan(ctx context.Context, b *Blast, r io.Reader, limit int) er
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w := newRecipientWriter(s.Store, b.ID)
+	w := newRecipientWriter(s.Store, b.ID, s.Writes)
 	seq := 0
 	// Opt-outs are checked a batch of rows at a time, as they are read.
 	optOuts := newOptOutFilter(s.OptOuts, func(row Row) error {

@@ -9,12 +9,12 @@ import (
 // BatchWriteItem takes 25 items.
 const WriteBatch = 25
 
-// WritesInFlight bounds the recipient writes planning keeps in flight at
-// once.
+// WritesInFlight is how many recipient writes planning keeps in flight at
+// once unless Service.Writes says otherwise.
 const WritesInFlight = 8
 
 // recipientWriter stores a blast's recipients as planning reads them,
-// WriteBatch to a write and up to WritesInFlight writes at once. It holds
+// WriteBatch to a write and up to a bound of writes at once. It holds
 // at most one batch being filled and one per write in flight, whatever
 // the size of the audience.
 type recipientWriter struct {
@@ -27,8 +27,11 @@ type recipientWriter struct {
 	err   error
 }
 
-func newRecipientWriter(store Store, id string) *recipientWriter {
-	return &recipientWriter{store: store, id: id, batch: make([]Recipient, 0, WriteBatch), slots: make(chan struct{}, WritesInFlight)}
+func newRecipientWriter(store Store, id string, inFlight int) *recipientWriter {
+	if inFlight <= 0 {
+		inFlight = WritesInFlight
+	}
+	return &recipientWriter{store: store, id: id, batch: make([]Recipient, 0, WriteBatch), slots: make(chan struct{}, inFlight)}
 }
 
 // add takes one recipient, starting a write when a batch is full. It
