@@ -198,6 +198,16 @@ func TestPlanUploadJob(t *testing.T) {
 	if phones[phone(7)] != 0 || phones[phone(8)] != 1 {
 		t.Errorf("stored %d of the opted-out number, %d of its neighbour; want 0, 1", phones[phone(7)], phones[phone(8)])
 	}
+	// Keys come from the file alone: the row after an opted-out number
+	// keeps its place.
+	if err := r.store.EachRecipient(ctx, id, func(rc blast.Recipient) error {
+		if rc.Phone == phone(8) && rc.Seq != 8 {
+			t.Errorf("the ninth number has seq %d, want 8 whatever opted out before it", rc.Seq)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if code, out := call(t, r.h, &supervisor, "GET", "/staff/blasts/"+id, ""); code != http.StatusOK || out["state"] != string(blast.Planned) {
 		t.Errorf("GET once planned = %d %v, want planned", code, out["state"])
 	}
