@@ -70,6 +70,9 @@ type Row struct {
 	FirstLine int
 	// Warning notes something about a recipient (WarnLanguage).
 	Warning string
+	// seq is planning's: the row's place among the file's recipient rows,
+	// its recipient's Seq.
+	seq int
 }
 
 // Options say how to read an audience.

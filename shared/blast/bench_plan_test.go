@@ -98,21 +98,27 @@ func peakHeap(stop <-chan struct{}) <-chan uint64 {
 	return out
 }
 
-// BenchmarkPlanAudience plans an uploaded audience on the emulators, 1%
-// of its numbers opted out: the time, the peak heap while planning, and
+// BenchmarkPlanAudience runs the plan job of an uploaded audience on the
+// emulators, 1% of its numbers opted out: the time, the peak heap while planning, and
 // the DynamoDB requests by operation. 200,000 rows is the largest file a
 // blast takes; the 20,000-row runs compare the bulk opt-out read with the
-// read of one number at a time.
+// read of one number at a time, and one recipient write in flight with
+// WritesInFlight.
 func BenchmarkPlanAudience(b *testing.B) {
 	for _, bc := range []struct {
-		rows int
-		bulk bool
-	}{{20_000, false}, {20_000, true}, {200_000, true}} {
+		rows   int
+		bulk   bool
+		writes int
+	}{{20_000, false, 0}, {20_000, true, 1}, {20_000, true, 0}, {200_000, true, 0}} {
 		mode := "bulk"
 		if !bc.bulk {
 			mode = "oneByOne"
 		}
-		b.Run(fmt.Sprintf("rows=%d/%s", bc.rows, mode), func(b *testing.B) {
+		writes := bc.writes
+		if writes == 0 {
+			writes = blast.WritesInFlight
+		}
+		b.Run(fmt.Sprintf("rows=%d/%s/writes=%d", bc.rows, mode, writes), func(b *testing.B) {
 			base, client := testenv.Table(b)
 			ctx := context.Background()
 			// Seed the opt-outs: every hundredth number.
@@ -133,8 +139,8 @@ func BenchmarkPlanAudience(b *testing.B) {
 			wg.Wait()
 			counter := &requestCounter{n: map[string]int{}}
 			store := dynamo.New(dynamodb.New(client.Options(), counter.options), base.Table())
-			svc := &blast.Service{Store: store, OptOuts: store, Audiences: generated{rows: bc.rows}, Count: segments,
-				Region: "CN", Zone: "Asia/Shanghai", Quiet: ticket.QuietHours{}, Pace: 50}
+			svc := &blast.Service{Store: store, OptOuts: store, Queue: &heldJobs{}, Audiences: generated{rows: bc.rows}, Count: segments,
+				Region: "CN", Zone: "Asia/Shanghai", Quiet: ticket.QuietHours{}, Pace: 50, Writes: bc.writes}
 			if !bc.bulk {
 				svc.OptOuts = oneAtATime{store}
 			}
@@ -147,6 +153,9 @@ func BenchmarkPlanAudience(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				if _, err := svc.PlanUpload(ctx, supervisor, created.ID); err != nil {
+					b.Fatal(err)
+				}
 				counter.mu.Lock()
 				clear(counter.n)
 				counter.mu.Unlock()
@@ -154,11 +163,14 @@ func BenchmarkPlanAudience(b *testing.B) {
 				stop := make(chan struct{})
 				heap := peakHeap(stop)
 				b.StartTimer()
-				planned, err = svc.PlanUpload(ctx, supervisor, created.ID)
+				err = svc.RunPlan(ctx, created.ID)
 				b.StopTimer()
 				close(stop)
 				peak = max(peak, <-heap)
 				if err != nil {
+					b.Fatal(err)
+				}
+				if planned, err = store.Blast(ctx, created.ID); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -35,11 +35,17 @@ func (k Kind) Valid() bool {
 // State is where a blast is in its life.
 type State string
 
-// The states. A blast is planned when created, sends only after a member of
-// staff says so, and ends done (every recipient handled) or cancelled.
+// The states. A blast is planned when created (an uploaded audience is
+// planned by the sender, the blast planning meanwhile), sends only after a
+// member of staff says so, and ends done (every recipient handled) or
+// cancelled.
 const (
-	// Awaiting: created for an uploaded audience not yet read.
-	Awaiting  State = "awaiting_audience"
+	// Awaiting: created for an uploaded audience not yet read, or whose
+	// plan failed (PlanError says why).
+	Awaiting State = "awaiting_audience"
+	// Planning: the uploaded audience is being read into recipients by a
+	// plan job on the send queue.
+	Planning  State = "planning"
 	Planned   State = "planned"
 	Sending   State = "sending"
 	Paused    State = "paused"
@@ -56,12 +62,17 @@ type Action string
 // The actions.
 const (
 	Create Action = "create"
+	// QueuePlan hands an uploaded audience to a plan job.
+	QueuePlan Action = "queue_plan"
 	// PlanAudience reads an uploaded audience into the plan.
 	PlanAudience Action = "plan"
-	Send         Action = "send"
-	Pause        Action = "pause"
-	Resume       Action = "resume"
-	Cancel       Action = "cancel"
+	// PlanFailed is the plan job's: the audience could not be planned
+	// (Detail and PlanError say why); the blast awaits a new file.
+	PlanFailed Action = "plan_failed"
+	Send       Action = "send"
+	Pause      Action = "pause"
+	Resume     Action = "resume"
+	Cancel     Action = "cancel"
 	// Finish is the sender's: every recipient has been handled.
 	Finish Action = "finish"
 	// Hold is the sender's: quiet hours hold the blast until Detail.
@@ -70,11 +81,14 @@ const (
 
 // transitions says which state each action leads to from each state.
 var transitions = map[Action]map[State]State{
-	Send:   {Planned: Sending},
-	Pause:  {Sending: Paused},
-	Resume: {Paused: Sending},
-	Cancel: {Awaiting: Cancelled, Planned: Cancelled, Sending: Cancelled, Paused: Cancelled},
-	Finish: {Sending: Done},
+	QueuePlan:    {Awaiting: Planning},
+	PlanAudience: {Planning: Planned},
+	PlanFailed:   {Planning: Awaiting},
+	Send:         {Planned: Sending},
+	Pause:        {Sending: Paused},
+	Resume:       {Paused: Sending},
+	Cancel:       {Awaiting: Cancelled, Planning: Cancelled, Planned: Cancelled, Sending: Cancelled, Paused: Cancelled},
+	Finish:       {Sending: Done},
 }
 
 // ErrTransition is returned for an action the blast's state does not allow
@@ -142,6 +156,9 @@ type Blast struct {
 	// Problems are the audience rows reported (invalid, duplicate), at most
 	// MaxProblems of them; Removed counts them all.
 	Problems []Row `json:"problems,omitempty"`
+	// PlanError is why the last plan of an uploaded audience failed ("" once
+	// one succeeds).
+	PlanError string `json:"planError,omitempty"`
 	// Chunks is how many send-queue messages cover the recipients.
 	Chunks    int       `json:"chunks"`
 	CreatedBy string    `json:"createdBy"`

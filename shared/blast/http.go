@@ -18,8 +18,8 @@ const MaxRequest = 1 << 20
 // authorizer (the identity is in the request context):
 //
 //	POST /staff/blasts                      create (201, with uploadUrl for an upload)
-//	POST /staff/blasts/{id}/audience        read the uploaded audience into the plan
-//	GET  /staff/blasts/{id}                 the blast, its plan and counts
+//	POST /staff/blasts/{id}/audience        queue the plan of the uploaded audience (202, planning)
+//	GET  /staff/blasts/{id}                 the blast (planning until planned), its plan and counts
 //	POST /staff/blasts/{id}/send|pause|resume|cancel
 //	GET  /staff/blasts/{id}/replies         the incident: counts, replies grouped by similarity, answers
 //	POST /staff/blasts/{id}/replies/answer  one answer to a group of replies, or all (202)
@@ -85,16 +85,21 @@ func (h *Handler) audience(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.status(w, r)
+	h.answerStatus(w, r, http.StatusAccepted)
 }
 
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
+	h.answerStatus(w, r, http.StatusOK)
+}
+
+// answerStatus answers the blast's status with code.
+func (h *Handler) answerStatus(w http.ResponseWriter, r *http.Request, code int) {
 	st, err := h.Service.Status(r.Context(), r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, r, http.StatusOK, st)
+	writeJSON(w, r, code, st)
 }
 
 func (h *Handler) act(w http.ResponseWriter, r *http.Request) {

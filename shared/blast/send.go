@@ -52,13 +52,14 @@ type Pacer interface {
 	TakeSlot(ctx context.Context, key string, interval time.Duration) (time.Time, error)
 }
 
-// Job is one send-queue message: a chunk of a blast's recipients, or,
-// with Answer set, a chunk of the tickets one answer to its replies goes
-// to.
+// Job is one send-queue message: a chunk of a blast's recipients; with
+// Answer set, a chunk of the tickets one answer to its replies goes to;
+// with Plan set, the plan of the blast's uploaded audience.
 type Job struct {
 	Blast  string `json:"blast"`
 	Chunk  int    `json:"chunk"`
 	Answer string `json:"answer,omitempty"`
+	Plan   bool   `json:"plan,omitempty"`
 }
 
 // Queue puts jobs on the send queue.
@@ -94,6 +95,9 @@ type Worker struct {
 	OptOuts OptOuts
 	// Answers keeps answers to replies (nil: none are sent).
 	Answers AnswerStore
+	// Plans runs plan jobs (Service.RunPlan; nil: plan jobs fail and are
+	// retried).
+	Plans *Service
 	// PaceKey names the pace shared by everything sending from one
 	// number ("sms" when empty).
 	PaceKey string
@@ -141,7 +145,7 @@ func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 			continue
 		}
 		if err := w.Chunk(ctx, j); err != nil {
-			slog.WarnContext(ctx, "blast chunk not finished", "blast", j.Blast, "chunk", j.Chunk, "err", err)
+			slog.WarnContext(ctx, "blast job not finished", "blast", j.Blast, "chunk", j.Chunk, "plan", j.Plan, "err", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 		}
 	}
@@ -156,6 +160,12 @@ func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 func (w *Worker) Chunk(ctx context.Context, j Job) error {
 	if j.Answer != "" {
 		return w.answerChunk(ctx, j)
+	}
+	if j.Plan {
+		if w.Plans == nil {
+			return fmt.Errorf("plan blast %s: this sender does not plan", j.Blast)
+		}
+		return w.Plans.RunPlan(ctx, j.Blast)
 	}
 	b, err := w.Store.Blast(ctx, j.Blast)
 	if errors.Is(err, ErrNotFound) {

@@ -48,6 +48,9 @@ type Service struct {
 	ReplyWindow time.Duration
 	// MaxRows bounds uploaded audiences (MaxRows when 0).
 	MaxRows int
+	// Writes bounds the recipient writes planning keeps in flight
+	// (WritesInFlight when 0).
+	Writes int
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -192,8 +195,10 @@ func (s *Service) UploadURL(ctx context.Context, id string) (string, error) {
 	return s.Audiences.UploadURL(ctx, AudienceKey(id))
 }
 
-// PlanUpload reads the uploaded audience of a blast awaiting one and plans
-// it.
+// PlanUpload hands the uploaded audience of a blast awaiting one to a
+// plan job on the send queue: the blast is planning until the job has
+// read the file (RunPlan), which for a large audience takes longer than a
+// staff request may. A missing file is refused at once.
 func (s *Service) PlanUpload(ctx context.Context, by identity.Staff, id string) (*Blast, error) {
 	b, err := s.Store.Blast(ctx, id)
 	if err != nil {
@@ -209,49 +214,122 @@ func (s *Service) PlanUpload(ctx context.Context, by identity.Staff, id string) 
 	if err != nil {
 		return nil, &InputError{fmt.Errorf("audience file: %w", err)}
 	}
-	defer f.Close()
+	f.Close()
 	prev := b.Version
+	b.PlanError = ""
+	if err := b.Apply(QueuePlan, by.Actor(), s.now(), ""); err != nil {
+		return nil, err
+	}
+	if err := s.Store.SaveBlast(ctx, b, prev); err != nil {
+		return nil, err
+	}
+	// Queued once the blast is planning, so that the job finds it so.
+	if err := s.Queue.Enqueue(ctx, []Job{{Blast: id, Plan: true}}, 0); err != nil {
+		err = fmt.Errorf("queue plan of blast %s: %w", id, err)
+		if ferr := s.failPlan(ctx, b, "the plan could not be queued: try again"); ferr != nil {
+			return nil, errors.Join(err, ferr)
+		}
+		return nil, err
+	}
+	slog.InfoContext(ctx, "blast plan queued", "blast", id)
+	return b, nil
+}
+
+// planActor is who plan jobs act as in a blast's history.
+const planActor = "system:blast-planner"
+
+// RunPlan is the plan job of blast id: it reads the uploaded audience into
+// recipients and the plan, and marks the blast planned. It does nothing for
+// a blast no longer planning (planned already by an earlier delivery of
+// the job, or cancelled). Run again after a crash it writes the same
+// recipients under the same keys (a recipient's key is its place among the
+// file's recipient rows) and counts the whole file again, so a redelivered
+// job leaves the same recipients once and the same counts. A file that
+// cannot be planned sends the blast back to awaiting its audience, with
+// the reason; other errors are returned for the job to be retried.
+func (s *Service) RunPlan(ctx context.Context, id string) error {
+	b, err := s.Store.Blast(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		slog.ErrorContext(ctx, "blast plan job for no blast", "blast", id)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if b.State != Planning {
+		return nil
+	}
+	prev := b.Version
+	f, err := s.Audiences.Open(ctx, AudienceKey(id))
+	if err != nil {
+		return fmt.Errorf("plan blast %s: %w", id, err)
+	}
+	defer f.Close()
 	limit := s.MaxRows
 	if limit == 0 {
 		limit = MaxRows
 	}
-	if err := s.plan(ctx, b, f, limit); err != nil {
-		return nil, err
+	b.Problems, b.Removed, b.Plan = nil, Removed{}, Plan{}
+	err = s.plan(ctx, b, f, limit)
+	var in *InputError
+	if errors.As(err, &in) {
+		slog.WarnContext(ctx, "blast plan failed", "blast", id, "err", err)
+		return s.failPlan(ctx, b, in.Error())
 	}
-	b.State = Planned
-	b.Version++
-	b.History = append(b.History, Event{At: s.now(), Action: PlanAudience, Actor: by.Actor(),
-		Detail: fmt.Sprintf("recipients=%d invalid=%d duplicates=%d optedOut=%d", b.Plan.Recipients, b.Removed.Invalid, b.Removed.Duplicates, b.Removed.OptedOut)})
-	return b, s.Store.SaveBlast(ctx, b, prev)
+	if err != nil {
+		return err
+	}
+	b.PlanError = ""
+	if err := b.Apply(PlanAudience, planActor, s.now(),
+		fmt.Sprintf("recipients=%d invalid=%d duplicates=%d optedOut=%d", b.Plan.Recipients, b.Removed.Invalid, b.Removed.Duplicates, b.Removed.OptedOut)); err != nil {
+		return err
+	}
+	err = s.Store.SaveBlast(ctx, b, prev)
+	if errors.Is(err, ErrConflict) {
+		// Cancelled, or planned by a second delivery meanwhile.
+		return nil
+	}
+	if err == nil {
+		slog.InfoContext(ctx, "blast planned", "blast", id, "recipients", b.Plan.Recipients)
+	}
+	return err
 }
 
-// plan reads an audience into b's recipients, stored as they are read (a
-// batch at a time, so memory does not grow with the audience): problem
-// rows reported, opted-out numbers removed and counted.
+// failPlan sends planning blast b back to awaiting its audience, with
+// reason.
+func (s *Service) failPlan(ctx context.Context, b *Blast, reason string) error {
+	prev := b.Version
+	b.Problems, b.Removed, b.Plan, b.Chunks = nil, Removed{}, Plan{}, 0
+	b.PlanError = reason
+	if err := b.Apply(PlanFailed, planActor, s.now(), reason); err != nil {
+		return err
+	}
+	err := s.Store.SaveBlast(ctx, b, prev)
+	if errors.Is(err, ErrConflict) {
+		return nil
+	}
+	return err
+}
+
+// plan reads an audience into b's recipients, stored as they are read
+// (Writes batched writes in flight at once, so that memory does not grow
+// with the audience): problem rows reported, opted-out numbers removed and
+// counted. Each recipient row gets the next Seq whether or not it opted
+// out, so keys depend on the file alone and a second run writes the same
+// ones.
 func (s *Service) plan(ctx context.Context, b *Blast, r io.Reader, limit int) error {
 	p, err := NewPlanner(b.Texts, b.DefaultLanguage)
 	if err != nil {
 		return &InputError{err}
 	}
-	batch := make([]Recipient, 0, 100)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w := newRecipientWriter(s.Store, b.ID, s.Writes)
 	seq := 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := s.Store.PutRecipients(ctx, b.ID, batch)
-		batch = batch[:0]
-		return err
-	}
 	// Opt-outs are checked a batch of rows at a time, as they are read.
 	optOuts := newOptOutFilter(s.OptOuts, func(row Row) error {
 		p.Add(row)
-		batch = append(batch, Recipient{Phone: row.Phone, Name: row.Name, Language: row.Language, Seq: seq})
-		seq++
-		if len(batch) == cap(batch) {
-			return flush()
-		}
-		return nil
+		return w.add(ctx, Recipient{Phone: row.Phone, Name: row.Name, Language: row.Language, Seq: row.seq})
 	})
 	sum, err := Read(r, Options{Region: s.Region, MaxRows: limit}, func(row Row) error {
 		if row.Problem != "" {
@@ -261,10 +339,20 @@ func (s *Service) plan(ctx context.Context, b *Blast, r io.Reader, limit int) er
 			}
 			return nil
 		}
+		row.seq = seq
+		seq++
 		return optOuts.add(ctx, row)
 	})
 	if err == nil {
 		err = optOuts.flush(ctx)
+	}
+	if err != nil {
+		cancel()
+	}
+	// Every write started is waited for, even on failure: none outlives
+	// the plan.
+	if werr := w.close(ctx); err == nil {
+		err = werr
 	}
 	b.Removed.OptedOut = optOuts.optedOut
 	if errors.Is(err, ErrTooManyRows) || errors.Is(err, ErrNoPhoneColumn) || errors.Is(err, ErrUTF16) {
@@ -272,9 +360,6 @@ func (s *Service) plan(ctx context.Context, b *Blast, r io.Reader, limit int) er
 	}
 	if err != nil {
 		return fmt.Errorf("plan blast %s: %w", b.ID, err)
-	}
-	if err := flush(); err != nil {
-		return err
 	}
 	b.Removed.Invalid, b.Removed.Duplicates = sum.Invalid, sum.Duplicates
 	if b.Plan, err = p.Plan(s.Count, b.Pace); err != nil {
