@@ -211,7 +211,7 @@ func (r *Resolver) ref(name string) (any, error) {
 	}
 	res, ok := r.T.Resources[name]
 	if !ok {
-		return nil, fmt.Errorf("Ref %s: no such parameter or resource", name)
+		return nil, fmt.Errorf("!Ref %s: no such parameter or resource", name)
 	}
 	prop := func(key string) (string, error) {
 		v, err := r.String(Get(res, "Properties", key))

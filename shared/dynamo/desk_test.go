@@ -158,7 +158,7 @@ func TestWaitMovesResolveEntry(t *testing.T) {
 	if got := due(); len(got) != 0 {
 		t.Fatalf("resolve entries while waiting = %v, want none", got)
 	}
-	tk = act(t, st, tk, ticket.Request{Action: ticket.ActAssign, Actor: "staff:ann", At: mon.Add(3 * time.Hour), Agent: "staff:bob"})
+	act(t, st, tk, ticket.Request{Action: ticket.ActAssign, Actor: "staff:ann", At: mon.Add(3 * time.Hour), Agent: "staff:bob"})
 	ds, err := st.DueBetween(ctx, dynamo.DueResolve, mon, mon.AddDate(0, 0, 14))
 	if err != nil || len(ds) != 1 {
 		t.Fatalf("resolve entries after the wait = %v, %v", ds, err)

@@ -115,7 +115,7 @@ func TestUncountMailAckGivesBackTheHit(t *testing.T) {
 			t.Fatalf("UncountMailAck(%s): %v", addr, err)
 		}
 	}
-	if !count("a@example.com", at) || !count("a@example.com", at) || count("a@example.com", at) {
+	if got := []bool{count("a@example.com", at), count("a@example.com", at), count("a@example.com", at)}; !got[0] || !got[1] || got[2] {
 		t.Fatal("two an hour, then a refusal: not so before any give-back")
 	}
 	uncount("a@example.com", at)
@@ -135,7 +135,7 @@ func TestUncountMailAckGivesBackTheHit(t *testing.T) {
 	for range 3 {
 		uncount("c@example.com", at)
 	}
-	if !count("c@example.com", at) || !count("c@example.com", at) || count("c@example.com", at) {
+	if got := []bool{count("c@example.com", at), count("c@example.com", at), count("c@example.com", at)}; !got[0] || !got[1] || got[2] {
 		t.Errorf("after give-backs of nothing: want two, then a refusal")
 	}
 }
