@@ -4,12 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/frontdesk/frontdesk/shared/ticket"
+	"github.com/frontdesk/frontdesk/shared/wait"
 )
 
-// Attempts bounds Mutate's read-decide-write rounds.
-const Attempts = 8
+// Attempts bounds Mutate's read-decide-write rounds. Every round some
+// writer wins, and losers wait a growing, random while before reading
+// again, so a dozen writers racing on one ticket (a burst of texts from
+// one number, staff acting at once) all land.
+const Attempts = 12
 
 // ErrUnchanged is what a decide function returns when there is nothing to
 // write; Mutate then returns it with the ticket as read.
@@ -57,6 +63,9 @@ func (st *Store) mutate(ctx context.Context, id ticket.ID, t *ticket.Ticket, dec
 		err = st.Apply(ctx, c)
 		if errors.Is(err, ticket.ErrConflict) {
 			t = nil
+			if err := wait.Sleep(ctx, time.Duration(rand.IntN(5*(i+1))+1)*time.Millisecond); err != nil {
+				return nil, fmt.Errorf("change ticket %s: %w", id, err)
+			}
 			continue
 		}
 		if err != nil {
