@@ -38,6 +38,10 @@ func Browser(tb testing.TB, timeout time.Duration, opts ...chromedp.ExecAllocato
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(profile),
+		// Chromium prints its DevTools address once started; on a busy
+		// machine (the whole suite, its emulators and a dev stack at once)
+		// that can take longer than chromedp's 20 s default.
+		chromedp.WSURLReadTimeout(90*time.Second),
 	)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(all, opts...)...)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
