@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -46,23 +45,7 @@ func fillCallbacks(b *testing.B, st *dynamo.Store, n, due int) {
 		}
 		ts = append(ts, tk)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	chunk := (len(ts) + 7) / 8
-	for i := 0; i < len(ts); i += chunk {
-		wg.Add(1)
-		go func(part []*ticket.Ticket) {
-			defer wg.Done()
-			if err := st.Load(context.Background(), part); err != nil {
-				errs <- err
-			}
-		}(ts[i:min(i+chunk, len(ts))])
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
+	load(b, st, ts)
 }
 
 // BenchmarkPlannerAndSweep: what the overnight planner and the day sweep
